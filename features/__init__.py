@@ -1,0 +1,1 @@
+"""Data contracts, loaders, validation with quarantine, cleaning, segmentation, feature building and the feature store."""

@@ -1,0 +1,1 @@
+"""Loaders: each turns one source into `RawTables` for the canonical contracts."""

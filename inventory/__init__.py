@@ -1,0 +1,1 @@
+"""Pure inventory-policy maths with no I/O (issue 4)."""

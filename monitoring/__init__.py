@@ -1,0 +1,1 @@
+"""Drift, live accuracy, alerts and the retrain / rollback decision (issue 7)."""
