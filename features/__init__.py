@@ -1,1 +1,3 @@
-"""Data contracts, loaders, validation with quarantine, cleaning, segmentation, feature building and the feature store."""
+"""Data contracts, loaders, validation with quarantine, cleaning, segmentation, feature building
+and the feature store.
+"""

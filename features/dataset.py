@@ -85,6 +85,8 @@ class Dataset:
     service_policy: pd.DataFrame
     frequency: Frequency
     name: str = "dataset"
+    # Optional per-period events (date, is_holiday, ...) from sources that have them.
+    calendar: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {

@@ -1,1 +1,3 @@
-"""Demand and lead-time models, baselines, backtests, MLflow tracking and the registry lifecycle (issue 3)."""
+"""Demand and lead-time models, baselines, backtests, MLflow tracking and the registry lifecycle
+(issue 3).
+"""

@@ -1,0 +1,86 @@
+"""Canonical folders: one CSV or parquet file per contract, named after it.
+
+`sales.csv` (or `sales.parquet`) is required; `items`, `locations`, `inventory`, `receipts`,
+`service_policy` and `calendar` are optional and get documented defaults (`features.defaults`).
+CSV values are read as text so that validation, not the reader, decides what a bad value is.
+A single file may be given instead of a folder: it is read as the sales table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from features.contracts import CONTRACTS
+from features.dataset import RawTables
+from features.loaders.errors import SourceError
+
+__all__ = ["TABLE_NAMES", "load_canonical", "read_table_file"]
+
+TABLE_NAMES = (*CONTRACTS, "calendar")
+_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return next((s for s in _SUFFIXES if name.endswith(s)), path.suffix.lower())
+
+
+def read_table_file(path: Path) -> pd.DataFrame:
+    """Read one CSV (as text) or parquet file; any failure becomes a `SourceError` saying why."""
+    suffix = _suffix(path)
+    if suffix not in _SUFFIXES:
+        raise SourceError(
+            f"{path} is not a CSV or parquet file (suffix '{suffix or 'none'}'); "
+            "give a .csv or .parquet file, or a folder holding sales.csv / sales.parquet"
+        )
+    if not path.is_file():
+        raise SourceError(f"{path} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path} is empty; it needs a header row and at least one data row")
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV and retry"
+        ) from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(
+            f"{path} could not be read as parquet ({exc}); is it really parquet?"
+        ) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise SourceError(
+            f"{path} could not be read as CSV ({exc}); check the delimiter is a "
+            "comma and every row has the header's number of fields"
+        ) from exc
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for suffix in _SUFFIXES:
+        candidate = folder / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_canonical(path: Path) -> RawTables:
+    """Read a canonical folder (or a single sales file) into raw tables by contract name."""
+    if not path.exists():
+        raise SourceError(f"{path} does not exist; give a canonical folder or a sales CSV/parquet")
+    if path.is_file():
+        return RawTables({"sales": read_table_file(path)}, {"sales": str(path)}, name=path.stem)
+    found = {name: _find(path, name) for name in TABLE_NAMES}
+    if found["sales"] is None:
+        present = sorted(p.name for p in path.iterdir())[:10]
+        raise SourceError(
+            f"{path} has no sales.csv or sales.parquet (found: {', '.join(present) or 'nothing'}); "
+            "a canonical folder holds one file per contract named after it: sales.csv, "
+            "items.csv, locations.csv, inventory.csv, receipts.csv, service_policy.csv"
+        )
+    tables = {name: read_table_file(p) for name, p in found.items() if p is not None}
+    sources = {name: str(p) for name, p in found.items() if p is not None}
+    return RawTables(tables, sources, name=path.name)

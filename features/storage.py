@@ -1,0 +1,109 @@
+"""Persist ingested tables and quarantine under a restock home, atomically.
+
+A new ingest replaces the previous one as a whole: tables are written into a temporary folder
+beside the target and swapped in with renames, so an interrupted ingest leaves the last complete
+one in place and never a half-written mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from features.dataset import Dataset, Frequency
+from features.ingest import IngestReport
+from features.loaders.errors import SourceError
+from restock.home import HomePaths
+
+__all__ = [
+    "atomic_folder",
+    "load_dataset",
+    "load_ingest_report",
+    "load_quarantine",
+    "save_ingest",
+]
+
+_TABLES = ("sales", "items", "locations", "inventory", "receipts", "service_policy")
+
+
+class atomic_folder:  # noqa: N801 - used as a context manager, reads like `with open(...)`
+    """Context manager yielding a temp folder that replaces `target` only on success."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> Path:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir()
+        return self.tmp
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:8]}"
+        if self.target.exists():
+            os.replace(self.target, old)
+        os.replace(self.tmp, self.target)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def save_ingest(
+    dataset: Dataset,
+    report: IngestReport,
+    quarantine: dict[str, pd.DataFrame],
+    paths: HomePaths,
+) -> None:
+    """Write the validated tables, the quarantine and the report under the home folder."""
+    with atomic_folder(paths.ingested) as folder:
+        for name, table in dataset.tables().items():
+            table.to_parquet(folder / f"{name}.parquet", index=False)
+        if dataset.calendar is not None:
+            dataset.calendar.to_parquet(folder / "calendar.parquet", index=False)
+        meta = {"name": dataset.name, "frequency": dataset.frequency.value}
+        (folder / "meta.json").write_text(json.dumps(meta, indent=2))
+    with atomic_folder(paths.quarantine) as folder:
+        for name, rows in quarantine.items():
+            if len(rows):
+                rows.to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / "summary.json").write_text(json.dumps(report.to_dict(), indent=2))
+
+
+def _require_ingested(paths: HomePaths) -> None:
+    if not (paths.ingested / "meta.json").is_file():
+        raise SourceError(
+            f"nothing has been ingested in {paths.root}; run `restock ingest --source demo` "
+            "(or --source csv --path FOLDER) first, or set RESTOCK_HOME to the right folder"
+        )
+
+
+def load_dataset(paths: HomePaths) -> Dataset:
+    """Read the last ingested dataset of this home."""
+    _require_ingested(paths)
+    meta = json.loads((paths.ingested / "meta.json").read_text())
+    tables = {name: pd.read_parquet(paths.ingested / f"{name}.parquet") for name in _TABLES}
+    calendar_path = paths.ingested / "calendar.parquet"
+    return Dataset(
+        **tables,
+        frequency=Frequency(meta["frequency"]),
+        name=meta["name"],
+        calendar=pd.read_parquet(calendar_path) if calendar_path.is_file() else None,
+    )
+
+
+def load_ingest_report(paths: HomePaths) -> IngestReport:
+    _require_ingested(paths)
+    return IngestReport.from_dict(json.loads((paths.quarantine / "summary.json").read_text()))
+
+
+def load_quarantine(paths: HomePaths, table: str = "sales") -> pd.DataFrame:
+    """Quarantined rows of one table (empty when none were rejected)."""
+    _require_ingested(paths)
+    path = paths.quarantine / f"{table}.parquet"
+    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
