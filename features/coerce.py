@@ -50,7 +50,8 @@ def _coerce_number(raw: pd.Series, integer: bool) -> Coerced:
     if pd.api.types.is_bool_dtype(raw):
         raw = raw.astype("float64")
     if pd.api.types.is_numeric_dtype(raw):
-        values = raw.astype("float64")
+        # float32 input stays float32 (exact for counts below 16.7M, and half the memory).
+        values = raw if pd.api.types.is_float_dtype(raw) else raw.astype("float64")
         missing = np.asarray(values.isna(), dtype=bool)
         return Coerced(values, np.zeros(len(raw), dtype=bool), missing)
     text = _as_text(raw)

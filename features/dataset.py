@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import pandas as pd
+from pandas.tseries.offsets import BaseOffset
 
 __all__ = ["Dataset", "Frequency", "RawTables", "infer_frequency"]
 
@@ -31,7 +32,7 @@ class Frequency(StrEnum):
         """Approximate length of one period in days."""
         return {"daily": 1, "weekly": 7, "monthly": 30}[self.value]
 
-    def offset(self, dates: pd.Series | None = None) -> pd.DateOffset:
+    def offset(self, dates: pd.Series | None = None) -> BaseOffset:
         """The pandas offset stepping one period; weekly keeps the data's own weekday anchor."""
         if self is Frequency.DAILY:
             return pd.offsets.Day(1)

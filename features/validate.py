@@ -168,13 +168,14 @@ def validate_table(
         reasons.mark(out_of_order, "date_order", later)
     for ref in contract.references:
         if known is not None and ref.target in known:
-            unknown = ~typed[ref.column].isin(known[ref.target]).to_numpy(dtype=bool)
+            unknown = ~_isin(typed[ref.column], known[ref.target])
             reasons.mark(unknown, f"unknown_{ref.column}", ref.column)
     _mark_duplicates(typed, contract, reasons)
 
     bad = reasons.code > 0
-    valid = pd.DataFrame({c.name: _typed(typed[c.name][~bad], c) for c in contract.columns})
-    valid = valid.reset_index(drop=True)
+    # Copy only when something was rejected: at M5 scale a needless copy costs gigabytes.
+    keep = (lambda v: v) if not bad.any() else (lambda v: v[~bad].reset_index(drop=True))
+    valid = pd.DataFrame({c.name: _typed(keep(typed[c.name]), c) for c in contract.columns})
     for name in valid.columns:
         if isinstance(valid[name].dtype, pd.CategoricalDtype):
             valid[name] = valid[name].cat.remove_unused_categories()
@@ -200,14 +201,65 @@ def _after(values: pd.Series, today: dt.date) -> np.ndarray:
     return (values > limit).to_numpy(dtype=bool, na_value=False)
 
 
+def _isin(values: pd.Series, allowed: pd.Index) -> np.ndarray:
+    """Membership per row; for categoricals decided once per category, not once per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        by_category = values.cat.categories.astype("str").isin(allowed)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, by_category[codes], False)
+    return values.isin(allowed).to_numpy(dtype=bool)
+
+
+def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Small non-negative integer codes per key value, and their upper bound."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype("int64")
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        days = values.to_numpy().astype("datetime64[D]").view("int64")
+        codes = days - (days.min() if len(days) else 0)
+    else:
+        codes = pd.factorize(values)[0].astype("int64")
+    return codes, int(codes.max()) + 1 if len(codes) else 1
+
+
+def _combined_key(typed: dict[str, pd.Series], columns: tuple[str, ...]) -> np.ndarray | None:
+    """One int64 per row encoding the whole key, or None if it could overflow."""
+    combined: np.ndarray | None = None
+    span = 1
+    for name in columns:
+        codes, bound = _key_codes(typed[name])
+        span *= bound
+        if span >= 2**62:
+            return None
+        combined = codes if combined is None else combined * bound + codes
+    return combined
+
+
+def _later_duplicates(key: np.ndarray) -> np.ndarray:
+    """True for every occurrence of a key after its first (in row order)."""
+    if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):
+        return np.zeros(len(key), dtype=bool)  # strictly increasing: the common sorted case
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    repeat = np.zeros(len(key), dtype=bool)
+    repeat[1:] = ranked[1:] == ranked[:-1]
+    dup = np.zeros(len(key), dtype=bool)
+    dup[order[repeat]] = True
+    return dup
+
+
 def _mark_duplicates(typed: dict[str, pd.Series], contract: Contract, reasons: _Reasons) -> None:
     # Only rows that are otherwise valid compete for a key, so a broken row never shadows a
     # good one; among valid rows the first occurrence is kept.
     candidates = np.flatnonzero(reasons.code == 0)
     if len(candidates) == 0:
         return
-    keys = pd.DataFrame({k: typed[k].to_numpy()[candidates] for k in contract.key})
-    dup = keys.duplicated(keep="first").to_numpy()
+    combined = _combined_key(typed, contract.key)
+    if combined is not None:
+        dup = _later_duplicates(combined[candidates])
+    else:
+        keys = pd.DataFrame({k: typed[k].to_numpy()[candidates] for k in contract.key})
+        dup = keys.duplicated(keep="first").to_numpy()
     mask = np.zeros(len(reasons.code), dtype=bool)
     mask[candidates[dup]] = True
     reasons.mark(mask, "duplicate_key", ",".join(contract.key))

@@ -23,5 +23,6 @@ def needs_shared_data(subfolder: str) -> pytest.MarkDecorator:
     present = root is not None and (root / subfolder).is_dir()
     return pytest.mark.skipif(
         not present,
-        reason=f"real data '{subfolder}' not found (set RESTOCK_SHARED_DATA or place ../shared/data)",
+        reason=f"real data '{subfolder}' not found "
+        "(set RESTOCK_SHARED_DATA or place it in ../shared/data)",
     )
