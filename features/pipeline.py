@@ -1,0 +1,157 @@
+"""The data pipeline's steps as plain functions over a restock home (flows wrap these).
+
+Steps read and write the home folder rather than passing frames between them, so each step can
+be re-run on its own (`restock features` after `restock ingest`) and a crash loses nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.build import iter_feature_chunks
+from features.clean import clean_sales
+from features.dataset import Frequency
+from features.ingest import IngestReport, validate_dataset
+from features.loaders.errors import SourceError
+from features.segment import segment
+from features.series_codes import SeriesCodes
+from features.sources import Source, load_source
+from features.spec import default_spec
+from features.storage import atomic_folder, load_dataset, save_ingest
+from features.store import FeatureStore, feature_manifest, fingerprint_frame
+from restock.settings import Settings
+
+__all__ = ["FeaturesReport", "clean_in_chunks", "run_features", "run_ingest"]
+
+
+def run_ingest(
+    settings: Settings, source: Source, path: Path | None, *, demo_size: str = "small"
+) -> IngestReport:
+    """Load a source, validate it against the contracts, and store tables and quarantine."""
+    raw = load_source(source, path, demo_size=demo_size)
+    dataset, report, quarantine = validate_dataset(raw, today=settings.today())
+    save_ingest(dataset, report, quarantine, settings.paths.ensure())
+    return report
+
+
+@dataclass
+class FeaturesReport:
+    """What `run_features` produced and the numbers a planner checks first."""
+
+    dataset: str
+    frequency: str
+    rows: int
+    series: int
+    filled_gaps: int
+    censored: int
+    anomalies: int
+    promo_share: float
+    segments: dict[str, int]
+    intermittency: dict[str, int]
+    store_key: str
+    store_path: str
+    feature_columns: list[str]
+    reused: bool
+    seconds: float
+
+
+def _series_bounds(sales: pd.DataFrame) -> np.ndarray:
+    """Row offsets where each (sku, location) series starts in a frame sorted by series."""
+    sku = (
+        sales["sku"].cat.codes.to_numpy()
+        if isinstance(sales["sku"].dtype, pd.CategoricalDtype)
+        else pd.factorize(sales["sku"])[0]
+    )
+    loc = (
+        sales["location"].cat.codes.to_numpy()
+        if isinstance(sales["location"].dtype, pd.CategoricalDtype)
+        else pd.factorize(sales["location"])[0]
+    )
+    change = np.flatnonzero((np.diff(sku) != 0) | (np.diff(loc) != 0)) + 1
+    return np.concatenate([[0], change, [len(sales)]])
+
+
+def clean_in_chunks(sales: pd.DataFrame, frequency: Frequency, settings: Settings) -> pd.DataFrame:
+    """Clean whole series a chunk at a time, bounding the memory of the per-series work."""
+    ordered = sales.sort_values(["sku", "location", "date"], kind="stable", ignore_index=True)
+    bounds = _series_bounds(ordered)
+    step = settings.feature_chunk_series
+    parts: list[pd.DataFrame] = []
+    filled = 0
+    for start in range(0, len(bounds) - 1, step):
+        lo, hi = bounds[start], bounds[min(start + step, len(bounds) - 1)]
+        part = clean_sales(ordered.iloc[lo:hi], frequency, anomaly_mad_k=settings.anomaly_mad_k)
+        filled += int(part.attrs.get("filled_gaps", 0))
+        parts.append(part)
+    panel = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else clean_sales(ordered, frequency, anomaly_mad_k=settings.anomaly_mad_k)
+    )
+    panel.attrs["filled_gaps"] = filled
+    return panel
+
+
+def run_features(settings: Settings) -> FeaturesReport:
+    """Clean and segment the ingested sales, then build (or reuse) the feature store entry."""
+    started = time.perf_counter()
+    paths = settings.paths.ensure()
+    dataset = load_dataset(paths)
+    if dataset.sales.empty:
+        raise SourceError(
+            f"the ingested dataset '{dataset.name}' has no sales (a receipts-only source such as "
+            "SCMS feeds the lead-time model, not demand features); ingest a sales source first"
+        )
+    panel = clean_in_chunks(dataset.sales, dataset.frequency, settings)
+    unit_cost = dataset.items.set_index("sku")["unit_cost"]
+    segments = segment(panel, dataset.frequency, settings.segmentation, unit_cost=unit_cost)
+    with atomic_folder(paths.cleaned) as folder:
+        panel.to_parquet(folder / "panel.parquet", index=False)
+        segments.to_parquet(folder / "segments.parquet", index=False)
+    spec = default_spec(dataset.frequency)
+    store = FeatureStore(paths.feature_store)
+    input_fingerprint = fingerprint_frame(panel)
+    key = store.key(input_fingerprint, spec)
+    reused = store.exists(key)
+    if not reused:
+        # Codes come from the item master too, so serving can encode skus the panel lacks.
+        codes = SeriesCodes.from_panel(panel, dataset.items)
+        chunks = iter_feature_chunks(
+            panel,
+            spec,
+            chunk_series=settings.feature_chunk_series,
+            calendar=dataset.calendar,
+            codes=codes,
+            progress=settings.show_progress,
+        )
+        manifest = feature_manifest(
+            spec,
+            input_fingerprint,
+            dataset=dataset.name,
+            series_codes=codes.to_dict(),
+            first_date=str(panel["date"].min().date()),
+            last_date=str(panel["date"].max().date()),
+        )
+        store.write(key, chunks, manifest)
+    return FeaturesReport(
+        dataset=dataset.name,
+        frequency=dataset.frequency.value,
+        rows=len(panel),
+        series=len(segments),
+        filled_gaps=int(panel.attrs.get("filled_gaps", 0)),
+        censored=int(panel["censored"].sum()),
+        anomalies=int(panel["anomaly"].sum()),
+        promo_share=float(panel["on_promo"].mean()) if len(panel) else 0.0,
+        segments={str(k): int(v) for k, v in segments["segment"].value_counts().items()},
+        intermittency={str(k): int(v) for k, v in segments["intermittency"].value_counts().items()},
+        store_key=key,
+        store_path=str(paths.feature_store / key),
+        feature_columns=list(spec.feature_names),
+        reused=reused,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,288 @@
+"""The feature spec: which features a model sees, declared as data.
+
+A `FeatureSpec` is frozen and serialisable; it is logged with every model and read back by
+serving, so training and serving build exactly the same matrix (STYLE.md practice 3). The
+computation lives apart, in `features.build`.
+
+Leakage rule: every target feature at period t reads the target at t - lag (lags >= 1) or over the
+window t - offset - window + 1 .. t - offset (offset >= 1), never at t or later. Price, promotion
+and calendar values at t are known in advance (planned price and promotions, the calendar).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal, get_args
+
+from features.dataset import Frequency
+
+__all__ = [
+    "CALENDAR_FEATURES",
+    "ENCODINGS",
+    "PRICE_FEATURES",
+    "PROMO_FEATURES",
+    "FeatureSpec",
+    "RollingFeature",
+    "Stat",
+    "default_spec",
+    "min_periods",
+]
+
+Stat = Literal["mean", "std", "max", "min"]
+STATS: tuple[str, ...] = get_args(Stat)
+
+_ALL = frozenset(Frequency)
+_DAILY = frozenset({Frequency.DAILY})
+# Calendar features and the frequencies they mean something at (day-level ones need daily data).
+CALENDAR_FEATURES: dict[str, frozenset[Frequency]] = {
+    "dayofweek": _DAILY,
+    "dayofmonth": _DAILY,
+    "dayofyear": _DAILY,
+    "is_weekend": _DAILY,
+    "weekofyear": frozenset({Frequency.DAILY, Frequency.WEEKLY}),
+    "month": _ALL,
+    "quarter": _ALL,
+    "year": _ALL,
+    # A period is a holiday period when a holiday falls in [its date, the next period's date).
+    "is_holiday": _ALL,
+    "days_to_holiday": _ALL,
+    "days_since_holiday": _ALL,
+}
+# price: the period's price; price_ratio: price / mean price over the previous `price_window`
+# periods (depth of a discount); price_change: price / previous period's price - 1.
+PRICE_FEATURES: tuple[str, ...] = ("price", "price_ratio", "price_change")
+# on_promo: the promotion planned for period t (known in advance); promo_lag1: the one at t - 1.
+PROMO_FEATURES: tuple[str, ...] = ("on_promo", "promo_lag1")
+# Integer codes for LightGBM categorical features (pandas `category` breaks MLflow pyfunc).
+ENCODINGS: tuple[str, ...] = ("sku_code", "location_code", "category_code")
+
+
+def min_periods(window: int) -> int:
+    """Fewest observed values a rolling window needs: half the window, at least one.
+
+    A 28-day mean of one day is noise the model would learn to trust; half a window is a usable
+    estimate, and LightGBM handles the NaN before that natively. std needs two values on top.
+    """
+    return max(1, window // 2)
+
+
+@dataclass(frozen=True)
+class RollingFeature:
+    """A statistic of the target over periods t - offset - window + 1 .. t - offset."""
+
+    window: int
+    stat: Stat
+    offset: int = 1
+
+    def __post_init__(self) -> None:
+        if self.stat not in STATS:
+            raise ValueError(f"rolling stat '{self.stat}' is not one of {STATS}")
+        if self.window < 1 or self.offset < 1:
+            raise ValueError(
+                f"rolling {self.stat} needs window >= 1 and offset >= 1 (offset 0 would read the "
+                f"target it predicts); got window={self.window}, offset={self.offset}"
+            )
+        if self.stat == "std" and self.window < 2:
+            raise ValueError("a rolling std needs window >= 2")
+
+    @property
+    def name(self) -> str:
+        base = f"roll_{self.stat}_{self.window}"
+        return base if self.offset == 1 else f"{base}_lag{self.offset}"
+
+    @property
+    def oldest(self) -> int:
+        """How many periods back the oldest value it reads is."""
+        return self.offset + self.window - 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureSpec:
+    """Every feature of the model matrix, in order; see `feature_names`."""
+
+    frequency: Frequency
+    target: str = "demand"
+    lags: tuple[int, ...] = ()
+    rolling: tuple[RollingFeature, ...] = ()
+    calendar: tuple[str, ...] = ()
+    price_features: tuple[str, ...] = ()
+    price_window: int = 28
+    promo_features: tuple[str, ...] = ()
+    encodings: tuple[str, ...] = ()
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        # Accept lists and plain strings (from JSON or callers) but store canonical types.
+        set_ = object.__setattr__
+        set_(self, "frequency", Frequency(self.frequency))
+        set_(self, "lags", tuple(int(k) for k in self.lags))
+        set_(self, "rolling", tuple(_as_rolling(r) for r in self.rolling))
+        for name in ("calendar", "price_features", "promo_features", "encodings"):
+            set_(self, name, tuple(str(v) for v in getattr(self, name)))
+        self._validate()
+
+    def _validate(self) -> None:
+        if any(k < 1 for k in self.lags):
+            raise ValueError(f"lags must be >= 1 (lag 0 is the target itself); got {self.lags}")
+        if self.price_window < 1:
+            raise ValueError(f"price_window must be >= 1; got {self.price_window}")
+        for name in self.calendar:
+            allowed = CALENDAR_FEATURES.get(name)
+            if allowed is None:
+                raise ValueError(
+                    f"unknown calendar feature '{name}'; choose from {sorted(CALENDAR_FEATURES)}"
+                )
+            if self.frequency not in allowed:
+                raise ValueError(
+                    f"calendar feature '{name}' needs {sorted(allowed)} data, not "
+                    f"{self.frequency.value}; drop it from the spec"
+                )
+        for group, known in (
+            ("price_features", PRICE_FEATURES),
+            ("promo_features", PROMO_FEATURES),
+            ("encodings", ENCODINGS),
+        ):
+            unknown = [v for v in getattr(self, group) if v not in known]
+            if unknown:
+                raise ValueError(f"unknown {group} {unknown}; choose from {list(known)}")
+        names = self.feature_names
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"duplicated features {duplicated}; list each once")
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The exact column order of the model matrix."""
+        return (
+            tuple(f"lag_{k}" for k in self.lags)
+            + tuple(r.name for r in self.rolling)
+            + self.calendar
+            + self.price_features
+            + self.promo_features
+            + self.encodings
+        )
+
+    @property
+    def categorical_features(self) -> tuple[str, ...]:
+        """Integer-coded columns to pass as LightGBM `categorical_feature`."""
+        return self.encodings
+
+    @property
+    def min_lag(self) -> int | None:
+        """The most recent target period any feature reads, in periods before t (None: none)."""
+        reads = [*self.lags, *(r.offset for r in self.rolling)]
+        return min(reads) if reads else None
+
+    @property
+    def max_lookback(self) -> int:
+        """How many periods of history the oldest feature reads (sizes the history to keep)."""
+        reads = [*self.lags, *(r.oldest for r in self.rolling)]
+        if "price_ratio" in self.price_features:
+            reads.append(self.price_window)
+        if "price_change" in self.price_features or "promo_lag1" in self.promo_features:
+            reads.append(1)
+        return max(reads, default=0)
+
+    def shifted(self, horizon: int) -> FeatureSpec:
+        """The spec for a direct model of horizon h: every lag and rolling offset grows by h - 1.
+
+        Features at row t then read the target at t - h or earlier only, i.e. what is known at a
+        forecast origin h periods before t. Covariates (calendar, price, promo) are unchanged.
+        """
+        if horizon < 1:
+            raise ValueError(f"horizon must be >= 1; got {horizon}")
+        extra = horizon - 1
+        return replace(
+            self,
+            lags=tuple(k + extra for k in self.lags),
+            rolling=tuple(replace(r, offset=r.offset + extra) for r in self.rolling),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; `from_dict` reads it back."""
+        data = asdict(self)
+        data["frequency"] = self.frequency.value
+        data["lags"] = list(self.lags)
+        data["rolling"] = [asdict(r) for r in self.rolling]
+        for name in ("calendar", "price_features", "promo_features", "encodings"):
+            data[name] = list(getattr(self, name))
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureSpec:
+        """Rebuild a spec from `to_dict` output; unknown keys are an error, not ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown FeatureSpec field(s) {unknown}; known: {sorted(known)}")
+        if "frequency" not in data:
+            raise ValueError("a FeatureSpec needs 'frequency' (daily, weekly or monthly)")
+        return cls(**data)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> FeatureSpec:
+        return cls.from_dict(json.loads(text))
+
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON: equal specs share it, any change of a field changes it."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _as_rolling(value: RollingFeature | dict[str, Any]) -> RollingFeature:
+    return value if isinstance(value, RollingFeature) else RollingFeature(**value)
+
+
+def default_spec(frequency: Frequency | str) -> FeatureSpec:
+    """The M5-style recipe scaled to the frequency: recent lags, a seasonal lag, rolling levels."""
+    freq = Frequency(frequency)
+    common: dict[str, Any] = {
+        "frequency": freq,
+        "price_features": PRICE_FEATURES,
+        "promo_features": PROMO_FEATURES,
+        "encodings": ENCODINGS,
+    }
+    if freq is Frequency.DAILY:
+        return FeatureSpec(
+            lags=(1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364),
+            rolling=_rolls(mean=(7, 28, 91), std=(28,), max=(28,)),
+            calendar=(
+                "dayofweek",
+                "dayofmonth",
+                "weekofyear",
+                "month",
+                "year",
+                "is_holiday",
+                "days_to_holiday",
+            ),
+            price_window=91,
+            **common,
+        )
+    if freq is Frequency.WEEKLY:
+        return FeatureSpec(
+            lags=(1, 2, 3, 4, 8, 13, 52),
+            rolling=_rolls(mean=(4, 13, 52), std=(13,)),
+            calendar=("weekofyear", "month", "year", "is_holiday", "days_to_holiday"),
+            price_window=26,
+            **common,
+        )
+    return FeatureSpec(
+        lags=(1, 2, 3, 6, 12),
+        rolling=_rolls(mean=(3, 6, 12), std=(12,)),
+        calendar=("month", "year"),
+        price_window=12,
+        **common,
+    )
+
+
+def _rolls(**windows: tuple[int, ...]) -> tuple[RollingFeature, ...]:
+    return tuple(
+        RollingFeature(window=w, stat=stat)  # type: ignore[arg-type]
+        for stat, ws in windows.items()
+        for w in ws
+    )

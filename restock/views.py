@@ -1,0 +1,123 @@
+"""Rich renderings of pipeline reports for the terminal (the CLI's only output format)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.columns import Columns
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from features.contracts import Column, Contract
+    from features.ingest import IngestReport
+    from features.pipeline import FeaturesReport
+
+__all__ = ["show_contract", "show_features", "show_ingest", "show_quarantine"]
+
+
+def _rules(col: Column) -> str:
+    rules = []
+    if col.min_value is not None:
+        rules.append(f"{'>=' if col.min_inclusive else '>'} {col.min_value:g}")
+    if col.max_value is not None:
+        rules.append(f"{'<=' if col.max_inclusive else '<'} {col.max_value:g}")
+    if col.choices:
+        rules.append("one of " + "/".join(col.choices))
+    if col.not_in_future:
+        rules.append("not after today")
+    if col.nullable:
+        rules.append("may be empty")
+    return ", ".join(rules)
+
+
+def show_contract(console: Console, contract: Contract) -> None:
+    """One contract as a table: what each column means and the rules validation applies."""
+    table = Table(
+        "column",
+        "type",
+        "unit",
+        "required",
+        "rules",
+        "meaning",
+        title=f"{contract.name}  (key: {', '.join(contract.key)})",
+        caption=contract.description,
+    )
+    for col in contract.columns:
+        required = "yes" if col.required else f"no (default {col.default!r})"
+        table.add_row(col.name, col.kind.value, col.unit, required, _rules(col), col.description)
+    console.print(table)
+
+
+def show_ingest(console: Console, report: IngestReport) -> None:
+    """Rows in = valid + quarantined per table, with the reasons counted."""
+    span = f"{report.first_date} .. {report.last_date}" if report.first_date else "no sales"
+    console.print(
+        f"[bold]Ingested[/] '{report.name}': {report.frequency}, {report.series:,} series, {span}"
+    )
+    table = Table("table", "source", "rows in", "valid", "quarantined", "reasons")
+    for t in report.tables:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items())) or "-"
+        source = "default (not given)" if t.defaulted else t.source
+        table.add_row(
+            t.table,
+            source,
+            f"{t.rows_in:,}",
+            f"{t.valid:,}",
+            f"[red]{t.quarantined:,}[/]" if t.quarantined else "0",
+            reasons,
+        )
+    console.print(table)
+    for t in report.tables:
+        if t.ignored_columns:
+            console.print(f"  {t.table}: ignored columns not in the contract: {t.ignored_columns}")
+    if report.quarantined:
+        console.print(
+            f"[yellow]{report.quarantined:,} row(s) quarantined[/]; see them with "
+            "`restock quarantine --table TABLE`"
+        )
+
+
+def show_quarantine(console: Console, rows: pd.DataFrame, table_name: str, limit: int) -> None:
+    if rows.empty:
+        console.print(f"No quarantined rows in '{table_name}'.")
+        return
+    table = Table("row", "reason", "column", "detail", title=f"quarantine: {table_name}")
+    for _, r in rows.head(limit).iterrows():
+        table.add_row(str(r["q_row"]), r["q_reason"], r["q_column"], r["q_detail"])
+    console.print(table)
+    if len(rows) > limit:
+        console.print(f"... {len(rows) - limit:,} more (use --limit)")
+
+
+def show_features(console: Console, report: FeaturesReport) -> None:
+    """Cleaning counts, the ABC x XYZ matrix and the feature store entry."""
+    head = Table.grid(padding=(0, 2))
+    head.add_row("series", f"{report.series:,}", "rows (dense panel)", f"{report.rows:,}")
+    head.add_row(
+        "gaps filled", f"{report.filled_gaps:,}", "censored (stockout)", f"{report.censored:,}"
+    )
+    head.add_row(
+        "anomalies flagged", f"{report.anomalies:,}", "promo periods", f"{report.promo_share:.1%}"
+    )
+    matrix = Table("ABC \\ XYZ", "X", "Y", "Z", title="series per segment")
+    for abc in "ABC":
+        matrix.add_row(abc, *(f"{report.segments.get(abc + xyz, 0):,}" for xyz in "XYZ"))
+    kinds = Table("intermittency", "series", title="demand pattern")
+    for kind, count in sorted(report.intermittency.items()):
+        kinds.add_row(kind, f"{count:,}")
+    state = "reused (same inputs and spec)" if report.reused else "built"
+    console.print(
+        Group(
+            Text(f"Features for '{report.dataset}' ({report.frequency})", style="bold"),
+            head,
+            Columns([matrix, kinds]),
+            Text(
+                f"feature store {report.store_key}: {state}, {len(report.feature_columns)} "
+                f"features, {report.seconds:.1f} s\n  {report.store_path}"
+            ),
+        )
+    )
