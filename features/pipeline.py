@@ -30,10 +30,15 @@ __all__ = ["FeaturesReport", "clean_in_chunks", "run_features", "run_ingest"]
 
 
 def run_ingest(
-    settings: Settings, source: Source, path: Path | None, *, demo_size: str = "small"
+    settings: Settings,
+    source: Source,
+    path: Path | None,
+    *,
+    demo_size: str = "small",
+    demo_faults: bool = False,
 ) -> IngestReport:
     """Load a source, validate it against the contracts, and store tables and quarantine."""
-    raw = load_source(source, path, demo_size=demo_size)
+    raw = load_source(source, path, demo_size=demo_size, demo_faults=demo_faults)
     dataset, report, quarantine = validate_dataset(raw, today=settings.today())
     save_ingest(dataset, report, quarantine, settings.paths.ensure())
     return report

@@ -20,12 +20,20 @@ class Source(StrEnum):
     CARPARTS = "carparts"
 
 
-def load_source(source: Source, path: Path | None, *, demo_size: str = "small") -> RawTables:
-    """Load `source` into raw tables; every source but the demo needs a path."""
+def load_source(
+    source: Source, path: Path | None, *, demo_size: str = "small", demo_faults: bool = False
+) -> RawTables:
+    """Load `source` into raw tables; every source but the demo needs a path.
+
+    `demo_faults` adds one deliberately broken sales row per rule to the demo, to show the
+    quarantine at work.
+    """
     if source is Source.DEMO:
         from features.loaders.demo import DemoConfig, generate_demo
+        from features.loaders.demo_faults import inject_faults
 
-        return generate_demo(DemoConfig.preset(demo_size))
+        raw = generate_demo(DemoConfig.preset(demo_size))
+        return inject_faults(raw) if demo_faults else raw
     if path is None:
         raise SourceError(f"--source {source.value} needs --path pointing at its file or folder")
     if source is Source.CSV:

@@ -18,7 +18,14 @@ from features.coerce import coerce_column
 from features.contracts import Column, Contract, Kind
 from features.loaders.errors import SourceError
 
-__all__ = ["REASONS", "ContractError", "ValidationResult", "normalise_columns", "validate_table"]
+__all__ = [
+    "REASONS",
+    "ContractError",
+    "ValidationResult",
+    "check_columns",
+    "normalise_columns",
+    "validate_table",
+]
 
 # Reason codes, in the order rules are checked; a row keeps the first one it breaks.
 REASONS: dict[str, str] = {
@@ -83,7 +90,9 @@ class _Reasons:
         self.column[fresh] = column
 
 
-def _check_file(frame: pd.DataFrame, contract: Contract, source: str) -> None:
+def check_columns(frame: pd.DataFrame, contract: Contract, source: str) -> None:
+    """Raise `ContractError` naming the file and the expected names if required columns lack."""
+    frame = normalise_columns(frame)
     missing = [c for c in contract.required if c not in frame.columns]
     if missing:
         expected = ", ".join(contract.names)
@@ -133,7 +142,7 @@ def validate_table(
     table not in `known` are not checked (that table was derived from this one).
     """
     frame = normalise_columns(raw).reset_index(drop=True)
-    _check_file(frame, contract, source)
+    check_columns(frame, contract, source)
     n = len(frame)
     ignored = tuple(str(c) for c in frame.columns if c not in contract.names)
     reasons = _Reasons(n)
@@ -210,24 +219,29 @@ def _isin(values: pd.Series, allowed: pd.Index) -> np.ndarray:
     return values.isin(allowed).to_numpy(dtype=bool)
 
 
-def _key_codes(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Small non-negative integer codes per key value, and their upper bound."""
+def _key_codes(values: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, int]:
+    """Small non-negative integer codes of `values[rows]`, and their upper bound.
+
+    Only rows that passed every other rule are coded, so NaT and NaN never reach here.
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype("int64")
+        codes = values.cat.codes.to_numpy()[rows].astype("int64")
     elif pd.api.types.is_datetime64_any_dtype(values):
-        days = values.to_numpy().astype("datetime64[D]").view("int64")
+        days = values.to_numpy()[rows].astype("datetime64[D]").view("int64")
         codes = days - (days.min() if len(days) else 0)
     else:
-        codes = pd.factorize(values)[0].astype("int64")
+        codes = pd.factorize(values.to_numpy()[rows])[0].astype("int64")
     return codes, int(codes.max()) + 1 if len(codes) else 1
 
 
-def _combined_key(typed: dict[str, pd.Series], columns: tuple[str, ...]) -> np.ndarray | None:
+def _combined_key(
+    typed: dict[str, pd.Series], columns: tuple[str, ...], rows: np.ndarray
+) -> np.ndarray | None:
     """One int64 per row encoding the whole key, or None if it could overflow."""
     combined: np.ndarray | None = None
     span = 1
     for name in columns:
-        codes, bound = _key_codes(typed[name])
+        codes, bound = _key_codes(typed[name], rows)
         span *= bound
         if span >= 2**62:
             return None
@@ -254,9 +268,9 @@ def _mark_duplicates(typed: dict[str, pd.Series], contract: Contract, reasons: _
     candidates = np.flatnonzero(reasons.code == 0)
     if len(candidates) == 0:
         return
-    combined = _combined_key(typed, contract.key)
+    combined = _combined_key(typed, contract.key, candidates)
     if combined is not None:
-        dup = _later_duplicates(combined[candidates])
+        dup = _later_duplicates(combined)
     else:
         keys = pd.DataFrame({k: typed[k].to_numpy()[candidates] for k in contract.key})
         dup = keys.duplicated(keep="first").to_numpy()

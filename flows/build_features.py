@@ -22,9 +22,9 @@ _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 @task(name="ingest", **_TASK)  # type: ignore[call-overload]
 def ingest_task(
-    settings: Settings, source: Source, path: Path | None, demo_size: str
+    settings: Settings, source: Source, path: Path | None, demo_size: str, demo_faults: bool
 ) -> IngestReport:
-    return run_ingest(settings, source, path, demo_size=demo_size)
+    return run_ingest(settings, source, path, demo_size=demo_size, demo_faults=demo_faults)
 
 
 @task(name="features", **_TASK)  # type: ignore[call-overload]
@@ -34,10 +34,14 @@ def features_task(settings: Settings) -> FeaturesReport:
 
 @flow(name="ingest_data", persist_result=False)
 def ingest_data(
-    settings: Settings, source: Source, path: Path | None = None, demo_size: str = "small"
+    settings: Settings,
+    source: Source,
+    path: Path | None = None,
+    demo_size: str = "small",
+    demo_faults: bool = False,
 ) -> IngestReport:
     """Load one source into the home's canonical tables, quarantining bad rows."""
-    report: IngestReport = ingest_task(settings, source, path, demo_size)
+    report: IngestReport = ingest_task(settings, source, path, demo_size, demo_faults)
     return report
 
 
@@ -47,8 +51,11 @@ def build_features(
     source: Source | None = None,
     path: Path | None = None,
     demo_size: str = "small",
+    demo_faults: bool = False,
 ) -> tuple[IngestReport | None, FeaturesReport]:
     """Ingest (when `source` is given), then clean, segment and build the feature store."""
-    ingest_report = ingest_task(settings, source, path, demo_size) if source else None
+    ingest_report = (
+        ingest_task(settings, source, path, demo_size, demo_faults) if source else None
+    )
     features_report: FeaturesReport = features_task(settings)
     return ingest_report, features_report

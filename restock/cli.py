@@ -42,12 +42,24 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _guard_source(source: str, path: Path | None) -> None:
+def _guard_source(source: str, path: Path | None, size: str = "small") -> None:
     """Refuse an impossible request before paying for a Prefect server start."""
+    from features.loaders.demo import PRESETS
+
+    if source == "demo" and size not in PRESETS:
+        raise _fail(f"unknown demo size '{size}'; use one of {', '.join(PRESETS)}")
     if source != "demo" and path is None:
         raise _fail(f"--source {source} needs --path pointing at its file or folder")
     if path is not None and not path.exists():
         raise _fail(f"{path} does not exist; check --path")
+    if source == "csv" and path is not None:
+        from features.loaders.canonical import preflight_canonical
+        from features.loaders.errors import SourceError
+
+        try:
+            preflight_canonical(path)
+        except SourceError as exc:
+            raise _fail(str(exc)) from None
 
 
 @app.command()
@@ -68,7 +80,7 @@ def ingest(
         chosen = Source(source)
     except ValueError:
         raise _fail(f"unknown source '{source}'; use one of {[s.value for s in Source]}") from None
-    _guard_source(source, path)
+    _guard_source(source, path, size)
     settings = _settings(home)
     from flows.build_features import ingest_data
 
@@ -131,17 +143,21 @@ def contracts(
 @app.command()
 def demo(
     size: Annotated[str, typer.Option(help="demo size: tiny | small | medium")] = "small",
+    faults: Annotated[
+        bool, typer.Option(help="add one broken row per validation rule, to show quarantine")
+    ] = True,
     home: HomeOption = None,
 ) -> None:
     """End-to-end demo on built-in synthetic data (ingest, validate, features, summary)."""
     from features.sources import Source
     from restock.views import show_features, show_ingest
 
+    _guard_source("demo", None, size)
     settings = _settings(home)
     console.rule(f"restock demo ({size}) in {settings.paths.root}")
     from flows.build_features import build_features
 
-    ingest_report, features_report = build_features(settings, Source.DEMO, None, size)
+    ingest_report, features_report = build_features(settings, Source.DEMO, None, size, faults)
     assert ingest_report is not None
     show_ingest(console, ingest_report)
     show_features(console, features_report)

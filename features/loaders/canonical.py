@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from features.contracts import CONTRACTS
 from features.dataset import RawTables
 from features.loaders.errors import SourceError
+from features.validate import check_columns
 
-__all__ = ["TABLE_NAMES", "load_canonical", "read_table_file"]
+__all__ = ["TABLE_NAMES", "load_canonical", "preflight_canonical", "read_table_file"]
 
 TABLE_NAMES = (*CONTRACTS, "calendar")
 _SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -28,7 +30,7 @@ def _suffix(path: Path) -> str:
     return next((s for s in _SUFFIXES if name.endswith(s)), path.suffix.lower())
 
 
-def read_table_file(path: Path) -> pd.DataFrame:
+def read_table_file(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
     """Read one CSV (as text) or parquet file; any failure becomes a `SourceError` saying why."""
     suffix = _suffix(path)
     if suffix not in _SUFFIXES:
@@ -42,8 +44,11 @@ def read_table_file(path: Path) -> pd.DataFrame:
         raise SourceError(f"{path} is empty; it needs a header row and at least one data row")
     try:
         if suffix == ".parquet":
+            if nrows is not None:
+                schema = pq.read_schema(path)
+                return pd.DataFrame(columns=schema.names)
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8")
+        return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8", nrows=nrows)
     except UnicodeDecodeError as exc:
         raise SourceError(
             f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV and retry"
@@ -84,3 +89,20 @@ def load_canonical(path: Path) -> RawTables:
     tables = {name: read_table_file(p) for name, p in found.items() if p is not None}
     sources = {name: str(p) for name, p in found.items() if p is not None}
     return RawTables(tables, sources, name=path.name)
+
+
+def preflight_canonical(path: Path) -> None:
+    """Cheap whole-file checks (format, encoding, header) before any long-running work.
+
+    Reads only the first rows, so a wrong file fails in a second rather than after a flow
+    has started; `load_canonical` repeats the checks on the full file.
+    """
+    if not path.exists():
+        raise SourceError(f"{path} does not exist; give a canonical folder or a sales CSV/parquet")
+    found = {"sales": path} if path.is_file() else {n: _find(path, n) for n in CONTRACTS}
+    if found["sales"] is None:
+        load_canonical(path)  # raises the folder's explanation
+    for name, file in found.items():
+        if file is not None:
+            head = read_table_file(file, nrows=100)
+            check_columns(head, CONTRACTS[name], str(file))

@@ -152,3 +152,16 @@ def test_item_rules(row: str, reason: str) -> None:
     result = validate_table(frame, ITEMS, source="items.csv", today=TODAY)
     assert result.valid["pack_size"].tolist() == [6]
     assert result.quarantine.iloc[0]["q_reason"] == reason
+
+
+def test_duplicates_found_beside_unparseable_dates_in_unsorted_rows() -> None:
+    rows = [
+        "A1,S1,2026-01-05,1,2.5,0,0",
+        "A1,S1,not-a-date,1,2.5,0,0",
+        "B2,S1,2026-01-05,1,2.5,0,0",
+        "A1,S1,2026-01-01,1,2.5,0,0",
+        "A1,S1,2026-01-05,2,2.5,0,0",
+    ]
+    result = _validate(_csv("sku,location,date,units,price,on_promo,stockout\n" + "\n".join(rows)))
+    assert list(result.quarantine["q_reason"]) == ["bad_date", "duplicate_key"]
+    assert list(result.quarantine["q_row"]) == [2, 5]

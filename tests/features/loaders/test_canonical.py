@@ -59,3 +59,15 @@ def test_folder_without_sales_names_the_expected_files(tmp_path: Path) -> None:
 def test_missing_path(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="does not exist"):
         load_canonical(tmp_path / "nope")
+
+
+def test_preflight_checks_headers_without_reading_everything(tmp_path: Path) -> None:
+    from features.loaders.canonical import preflight_canonical
+    from features.validate import ContractError
+
+    (tmp_path / "sales.csv").write_text(SALES)
+    (tmp_path / "items.csv").write_text("item_code,category\nA1,food\n")
+    with pytest.raises(ContractError, match=r"items\.csv: missing required column\(s\) 'sku'"):
+        preflight_canonical(tmp_path)
+    (tmp_path / "items.csv").write_text("SKU,category\nA1,food\n")
+    preflight_canonical(tmp_path)  # header names match case-insensitively
