@@ -20,5 +20,7 @@ def configure_prefect(paths: HomePaths) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # A cold CI machine can take longer than Prefect's default to start its temporary server.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The CLI reports outcomes itself (errors included, with what to do); Prefect's own log
+    # lines would repeat them as tracebacks. Runs and their states are still recorded.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

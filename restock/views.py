@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.columns import Columns
@@ -61,7 +62,7 @@ def show_ingest(console: Console, report: IngestReport) -> None:
     table = Table("table", "source", "rows in", "valid", "quarantined", "reasons")
     for t in report.tables:
         reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(t.reasons.items())) or "-"
-        source = "default (not given)" if t.defaulted else t.source
+        source = "default (not given)" if t.defaulted else Path(t.source).name
         table.add_row(
             t.table,
             source,
