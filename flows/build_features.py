@@ -54,8 +54,6 @@ def build_features(
     demo_faults: bool = False,
 ) -> tuple[IngestReport | None, FeaturesReport]:
     """Ingest (when `source` is given), then clean, segment and build the feature store."""
-    ingest_report = (
-        ingest_task(settings, source, path, demo_size, demo_faults) if source else None
-    )
+    ingest_report = ingest_task(settings, source, path, demo_size, demo_faults) if source else None
     features_report: FeaturesReport = features_task(settings)
     return ingest_report, features_report

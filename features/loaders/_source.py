@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from features.loaders.canonical import read_table_file
 from features.loaders.errors import SourceError
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "map_unique",
     "read_source",
     "require_file",
+    "read_table_file",
     "require_folder",
     "to_bool",
     "to_float",
@@ -31,6 +33,45 @@ __all__ = [
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 _TRUE_TEXT = ("true", "t", "yes", "y", "1", "1.0")
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    return next((s for s in SUFFIXES if name.endswith(s)), path.suffix.lower())
+
+
+def read_table_file(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
+    """Read one CSV (as text) or parquet file; any failure becomes a `SourceError` saying why."""
+    suffix = _suffix(path)
+    if suffix not in SUFFIXES:
+        raise SourceError(
+            f"{path} is not a CSV or parquet file (suffix '{suffix or 'none'}'); "
+            "give a .csv or .parquet file, or a folder holding sales.csv / sales.parquet"
+        )
+    if not path.is_file():
+        raise SourceError(f"{path} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path} is empty; it needs a header row and at least one data row")
+    try:
+        if suffix == ".parquet":
+            if nrows is not None:
+                schema = pq.read_schema(path)
+                return pd.DataFrame(columns=schema.names)
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8", nrows=nrows)
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV and retry"
+        ) from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(
+            f"{path} could not be read as parquet ({exc}); is it really parquet?"
+        ) from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise SourceError(
+            f"{path} could not be read as CSV ({exc}); check the delimiter is a "
+            "comma and every row has the header's number of fields"
+        ) from exc
 
 
 def find_file(folder: Path, stem: str) -> Path | None:

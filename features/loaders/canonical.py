@@ -10,66 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from features.contracts import CONTRACTS
 from features.dataset import RawTables
+from features.loaders._source import find_file, read_table_file
 from features.loaders.errors import SourceError
 from features.validate import check_columns
 
 __all__ = ["TABLE_NAMES", "load_canonical", "preflight_canonical", "read_table_file"]
 
 TABLE_NAMES = (*CONTRACTS, "calendar")
-_SUFFIXES = (".parquet", ".csv", ".csv.gz")
-
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    return next((s for s in _SUFFIXES if name.endswith(s)), path.suffix.lower())
-
-
-def read_table_file(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
-    """Read one CSV (as text) or parquet file; any failure becomes a `SourceError` saying why."""
-    suffix = _suffix(path)
-    if suffix not in _SUFFIXES:
-        raise SourceError(
-            f"{path} is not a CSV or parquet file (suffix '{suffix or 'none'}'); "
-            "give a .csv or .parquet file, or a folder holding sales.csv / sales.parquet"
-        )
-    if not path.is_file():
-        raise SourceError(f"{path} does not exist or is not a file")
-    if path.stat().st_size == 0:
-        raise SourceError(f"{path} is empty; it needs a header row and at least one data row")
-    try:
-        if suffix == ".parquet":
-            if nrows is not None:
-                schema = pq.read_schema(path)
-                return pd.DataFrame(columns=schema.names)
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8", nrows=nrows)
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV and retry"
-        ) from exc
-    except (pa.ArrowException, OSError) as exc:
-        raise SourceError(
-            f"{path} could not be read as parquet ({exc}); is it really parquet?"
-        ) from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise SourceError(
-            f"{path} could not be read as CSV ({exc}); check the delimiter is a "
-            "comma and every row has the header's number of fields"
-        ) from exc
-
-
-def _find(folder: Path, name: str) -> Path | None:
-    for suffix in _SUFFIXES:
-        candidate = folder / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def load_canonical(path: Path) -> RawTables:
@@ -78,7 +27,7 @@ def load_canonical(path: Path) -> RawTables:
         raise SourceError(f"{path} does not exist; give a canonical folder or a sales CSV/parquet")
     if path.is_file():
         return RawTables({"sales": read_table_file(path)}, {"sales": str(path)}, name=path.stem)
-    found = {name: _find(path, name) for name in TABLE_NAMES}
+    found = {name: find_file(path, name) for name in TABLE_NAMES}
     if found["sales"] is None:
         present = sorted(p.name for p in path.iterdir())[:10]
         raise SourceError(
@@ -99,7 +48,7 @@ def preflight_canonical(path: Path) -> None:
     """
     if not path.exists():
         raise SourceError(f"{path} does not exist; give a canonical folder or a sales CSV/parquet")
-    found = {"sales": path} if path.is_file() else {n: _find(path, n) for n in CONTRACTS}
+    found = {"sales": path} if path.is_file() else {n: find_file(path, n) for n in CONTRACTS}
     if found["sales"] is None:
         load_canonical(path)  # raises the folder's explanation
     for name, file in found.items():

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from features.dataset import Frequency, RawTables
-from features.loaders._source import find_file, map_unique, read_source, to_float
+from features.loaders._source import map_unique, read_source, require_file, to_float
 from features.loaders.errors import SourceError
 
 __all__ = ["CARPARTS_COLUMNS", "MISSING_ATTR", "load_carparts"]
@@ -41,14 +41,7 @@ def _resolve(path: Path) -> Path:
         raise SourceError(f"car parts path {path} does not exist; {_HINT}")
     if path.is_file():
         return path
-    found = find_file(path, "carparts")
-    if found is None:
-        present = sorted(p.name for p in path.iterdir())[:12]
-        raise SourceError(
-            f"car parts folder {path} has no carparts.parquet or carparts.csv "
-            f"(found: {', '.join(present) or 'nothing'}); {_HINT}"
-        )
-    return found
+    return require_file(path, "carparts", "car parts", _HINT)
 
 
 def _empty(values: pd.Series) -> np.ndarray:

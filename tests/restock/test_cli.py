@@ -120,9 +120,10 @@ def test_demo_runs_ingest_features_and_reuses_the_store(tmp_path: Path, runner: 
     assert manifest["spec"]["frequency"] == "daily"
     assert set(manifest["series_codes"]["skus"]) >= set(features["sku"].astype("str"))
     segments = pd.read_parquet(home / "data" / "cleaned" / "segments.parquet")
-    assert set(segments["abc"]) <= {"A", "B", "C"} and len(segments) == features.groupby(
-        ["sku", "location"], observed=True
-    ).ngroups
+    assert (
+        set(segments["abc"]) <= {"A", "B", "C"}
+        and len(segments) == features.groupby(["sku", "location"], observed=True).ngroups
+    )
     again = runner.invoke(app, ["features", "--home", str(home)])
     assert again.exit_code == 0 and "reused" in again.output
     assert store.keys() == [key]
