@@ -26,6 +26,7 @@ from features.calendar_features import CalendarLookup
 from features.dataset import Frequency
 from features.series_codes import SeriesCodes
 from features.spec import FeatureSpec, min_periods
+from restock.progress import progress_bar
 
 __all__ = ["KEY", "build_features", "iter_feature_chunks", "output_columns"]
 
@@ -94,30 +95,13 @@ def _chunks(
     progress: bool,
 ) -> Iterator[pd.DataFrame]:
     n_series = len(starts) - 1
-    bounds = list(range(0, n_series, chunk_series))
-    bar, task = _progress(progress, n_series)
-    try:
-        for first in bounds:
+    with progress_bar("building features", n_series, enabled=progress) as advance:
+        for first in range(0, n_series, chunk_series):
             last = min(first + chunk_series, n_series)
             lo, hi = int(starts[first]), int(starts[last])
             part = panel.iloc[lo:hi]
             yield _build_chunk(part, starts[first : last + 1] - lo, spec, lookup, codes)
-            if bar is not None:
-                bar.advance(task, last - first)
-    finally:
-        if bar is not None:
-            bar.stop()
-
-
-def _progress(enabled: bool, total: int) -> tuple[Any, Any]:
-    if not enabled:
-        return None, None
-    from rich.progress import Progress  # lazy: only long interactive runs draw bars
-
-    bar = Progress()
-    task = bar.add_task("building features", total=total)
-    bar.start()
-    return bar, task
+            advance(last - first)
 
 
 def _check_columns(panel: pd.DataFrame, spec: FeatureSpec) -> None:

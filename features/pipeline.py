@@ -18,12 +18,14 @@ from features.clean import clean_sales
 from features.dataset import Frequency
 from features.ingest import IngestReport, validate_dataset
 from features.loaders.errors import SourceError
+from features.plots import plot_segments
 from features.segment import segment
 from features.series_codes import SeriesCodes
 from features.sources import Source, load_source
 from features.spec import default_spec
 from features.storage import atomic_folder, load_dataset, save_ingest
 from features.store import FeatureStore, feature_manifest, fingerprint_frame
+from restock.progress import progress_bar
 from restock.settings import Settings
 
 __all__ = ["FeaturesReport", "clean_in_chunks", "run_features", "run_ingest"]
@@ -63,6 +65,7 @@ class FeaturesReport:
     feature_columns: list[str]
     reused: bool
     seconds: float
+    segments_plot: str
 
 
 def _series_bounds(sales: pd.DataFrame) -> np.ndarray:
@@ -86,13 +89,20 @@ def clean_in_chunks(sales: pd.DataFrame, frequency: Frequency, settings: Setting
     ordered = sales.sort_values(["sku", "location", "date"], kind="stable", ignore_index=True)
     bounds = _series_bounds(ordered)
     step = settings.feature_chunk_series
+    n_series = len(bounds) - 1
     parts: list[pd.DataFrame] = []
     filled = 0
-    for start in range(0, len(bounds) - 1, step):
-        lo, hi = bounds[start], bounds[min(start + step, len(bounds) - 1)]
-        part = clean_sales(ordered.iloc[lo:hi], frequency, anomaly_mad_k=settings.anomaly_mad_k)
-        filled += int(part.attrs.get("filled_gaps", 0))
-        parts.append(part)
+    with progress_bar("cleaning", n_series, enabled=settings.show_progress) as advance:
+        for start in range(0, n_series, step):
+            stop = min(start + step, n_series)
+            part = clean_sales(
+                ordered.iloc[bounds[start] : bounds[stop]],
+                frequency,
+                anomaly_mad_k=settings.anomaly_mad_k,
+            )
+            filled += int(part.attrs.get("filled_gaps", 0))
+            parts.append(part)
+            advance(stop - start)
     panel = (
         pd.concat(parts, ignore_index=True)
         if parts
@@ -118,6 +128,7 @@ def run_features(settings: Settings) -> FeaturesReport:
     with atomic_folder(paths.cleaned) as folder:
         panel.to_parquet(folder / "panel.parquet", index=False)
         segments.to_parquet(folder / "segments.parquet", index=False)
+    plot = plot_segments(segments, settings.segmentation, paths.reports / "segments.png")
     spec = default_spec(dataset.frequency)
     store = FeatureStore(paths.feature_store)
     input_fingerprint = fingerprint_frame(panel)
@@ -159,4 +170,5 @@ def run_features(settings: Settings) -> FeaturesReport:
         feature_columns=list(spec.feature_names),
         reused=reused,
         seconds=time.perf_counter() - started,
+        segments_plot=str(plot),
     )

@@ -127,6 +127,30 @@ def quarantine(
 
 
 @app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="folder to write the canonical parquet tables to")],
+    size: Annotated[str, typer.Option(help="tiny | small | medium | m5")] = "small",
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the preset's)")] = None,
+) -> None:
+    """Write a synthetic canonical folder (up to M5 size, streamed to disk) for `ingest --source
+    csv`."""
+    import dataclasses
+
+    from features.loaders.demo import PRESETS, DemoConfig, write_demo
+
+    if size not in PRESETS:
+        raise _fail(f"unknown demo size '{size}'; use one of {', '.join(PRESETS)}")
+    config = DemoConfig.preset(size)
+    if seed is not None:
+        config = dataclasses.replace(config, seed=seed)
+    folder = write_demo(config, out, progress=True)
+    console.print(
+        f"wrote {size} demo ({config.n_skus:,} skus x {config.n_stores} stores x "
+        f"{config.days:,} days) to {folder}"
+    )
+
+
+@app.command()
 def contracts(
     table: Annotated[str | None, typer.Argument(help="one table, or all when omitted")] = None,
 ) -> None:

@@ -120,5 +120,6 @@ def show_features(console: Console, report: FeaturesReport) -> None:
                 f"feature store {report.store_key}: {state}, {len(report.feature_columns)} "
                 f"features, {report.seconds:.1f} s\n  {report.store_path}"
             ),
+            Text(f"segmentation plot: {report.segments_plot}"),
         )
     )

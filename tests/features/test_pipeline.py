@@ -3,6 +3,8 @@ land in the store with their spec."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -30,6 +32,8 @@ def test_demo_with_faults_accounts_for_every_row(settings: Settings) -> None:
     assert len(frame) == features.rows
     assert features.segments and sum(features.segments.values()) == features.series
     assert set(features.feature_columns) <= set(frame.columns)
+    plot = Path(features.segments_plot)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 10_000
 
 
 @needs_shared_data("walmart_store_sales")

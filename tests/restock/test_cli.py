@@ -133,3 +133,16 @@ def test_contracts_command_documents_every_table(runner: CliRunner) -> None:
     result = runner.invoke(app, ["contracts"], env={"COLUMNS": "200"})
     for table in ["sales", "items", "locations", "inventory", "receipts", "service_policy"]:
         assert table in result.output
+
+
+def test_generate_writes_a_folder_that_ingests_cleanly(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "demo"
+    written = runner.invoke(app, ["generate", "--size", "tiny", "--out", str(out)])
+    assert written.exit_code == 0, written.output
+    assert {p.name for p in out.iterdir()} >= {"sales.parquet", "items.parquet", "receipts.parquet"}
+    home = tmp_path / "home"
+    ingested = runner.invoke(
+        app, ["ingest", "--source", "csv", "--path", str(out), "--home", str(home)]
+    )
+    assert ingested.exit_code == 0, ingested.output
+    assert load_quarantine(HomePaths(home), "sales").empty

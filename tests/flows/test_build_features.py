@@ -1,0 +1,43 @@
+"""The Prefect flows run for real (a test server per session) and record their runs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from features.loaders.errors import SourceError
+from features.sources import Source
+from features.storage import load_ingest_report
+from flows.build_features import build_features, ingest_data
+from restock.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+async def _states(flow_name: str) -> list[str]:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name]))
+        )
+    return [run.state.type.value for run in runs if run.state is not None]
+
+
+def test_build_features_ingests_then_builds_and_is_recorded(settings: Settings) -> None:
+    ingest_report, features_report = build_features(settings, Source.DEMO, None, "tiny", True)
+    assert ingest_report is not None and ingest_report.quarantined == 7
+    assert load_ingest_report(settings.paths).quarantined == 7
+    assert features_report.series > 0 and not features_report.reused
+    # A second run without a source reuses the ingested data and the identical feature entry.
+    _, again = build_features(settings)
+    assert again.reused and again.store_key == features_report.store_key
+    assert asyncio.run(_states("build_features")).count("COMPLETED") >= 2
+
+
+def test_a_failed_ingest_fails_its_run_and_keeps_the_message(settings: Settings) -> None:
+    with pytest.raises(SourceError, match="needs --path"):
+        ingest_data(settings, Source.WALMART, None)
+    assert "FAILED" in asyncio.run(_states("ingest_data"))
