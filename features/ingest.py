@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from features.contracts import CONTRACTS
-from features.dataset import Dataset, Frequency, RawTables, infer_frequency
+from features.dataset import Dataset, Frequency, RawTables, infer_frequency, period_start
 from features.defaults import default_table
 from features.validate import ContractError, ValidationResult, validate_table
 
@@ -87,6 +88,22 @@ def _validate_calendar(raw: pd.DataFrame | None) -> pd.DataFrame | None:
     return calendar.sort_values("date").reset_index(drop=True)
 
 
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column by its contract name, matching headers loosely as validation does."""
+    lookup = {str(c).strip().lower(): c for c in frame.columns}
+    return frame[lookup[name]] if name in lookup else pd.Series([], dtype="str")
+
+
+def _series_labels(frame: pd.DataFrame) -> pd.Series | None:
+    """One integer per (sku, location): codes, not joined strings, so 50M rows cost little."""
+    sku, location = _column(frame, "sku"), _column(frame, "location")
+    if len(sku) != len(frame) or len(location) != len(frame):
+        return None
+    sku_codes = pd.factorize(sku)[0].astype("int64")
+    location_codes = pd.factorize(location)[0].astype("int64")
+    return pd.Series(sku_codes * (int(location_codes.max(initial=0)) + 2) + location_codes)
+
+
 def validate_dataset(
     raw: RawTables, *, today: dt.date
 ) -> tuple[Dataset, IngestReport, dict[str, pd.DataFrame]]:
@@ -96,6 +113,7 @@ def validate_dataset(
     reports: list[TableReport] = []
     known: dict[str, pd.Index] = {}
     has_receipts = "receipts" in raw.tables and len(raw.tables["receipts"]) > 0
+    frequency = raw.frequency or Frequency.DAILY
     for name in _ORDER:
         frame = raw.tables.get(name)
         if frame is None:
@@ -105,8 +123,19 @@ def validate_dataset(
                 f"{raw.source(name)}: the sales table has no rows; it needs a header row and at "
                 "least one row of sku, location, date, units"
             )
+        snap = None
+        if name == "sales":
+            frequency = raw.frequency or infer_frequency(
+                _column(frame, "date"), _series_labels(frame)
+            )
+            snap = partial(period_start, frequency=frequency)
         result = validate_table(
-            frame, CONTRACTS[name], source=raw.source(name), today=today, known=known
+            frame,
+            CONTRACTS[name],
+            source=raw.source(name),
+            today=today,
+            known=known,
+            snap_dates=snap,
         )
         valid[name], quarantine[name] = result.valid, result.quarantine
         reports.append(_report(result))
@@ -118,7 +147,6 @@ def validate_dataset(
         if name not in valid:
             valid[name] = default_table(name, sales)
             reports.append(TableReport(name, "<default>", 0, len(valid[name]), 0, defaulted=True))
-    frequency = raw.frequency or (infer_frequency(sales["date"]) if len(sales) else Frequency.DAILY)
     dataset = Dataset(
         sales=sales,
         items=valid["items"],

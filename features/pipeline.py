@@ -122,7 +122,10 @@ def run_features(settings: Settings) -> FeaturesReport:
             f"the ingested dataset '{dataset.name}' has no sales (a receipts-only source such as "
             "SCMS feeds the lead-time model, not demand features); ingest a sales source first"
         )
-    panel = clean_in_chunks(dataset.sales, dataset.frequency, settings)
+    try:
+        panel = clean_in_chunks(dataset.sales, dataset.frequency, settings)
+    except ValueError as exc:  # the data breaks a grid rule: tell the user, not a traceback
+        raise SourceError(f"cannot clean the sales of '{dataset.name}': {exc}") from exc
     unit_cost = dataset.items.set_index("sku")["unit_cost"]
     segments = segment(panel, dataset.frequency, settings.segmentation, unit_cost=unit_cost)
     with atomic_folder(paths.cleaned) as folder:

@@ -8,7 +8,7 @@ Each quarantined row carries one reason code: the first rule it breaks, in the o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,11 +96,21 @@ def check_columns(frame: pd.DataFrame, contract: Contract, source: str) -> None:
     missing = [c for c in contract.required if c not in frame.columns]
     if missing:
         expected = ", ".join(contract.names)
+        hint = _delimiter_hint(frame)
         raise ContractError(
             f"{source}: missing required column(s) {', '.join(map(repr, missing))} for the "
             f"'{contract.name}' table (found: {', '.join(map(str, frame.columns)) or 'none'}). "
-            f"Rename the columns to the contract's names: {expected}."
+            f"Rename the columns to the contract's names: {expected}.{hint}"
         )
+
+
+def _delimiter_hint(frame: pd.DataFrame) -> str:
+    if len(frame.columns) == 1:
+        header = str(frame.columns[0])
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in header:
+                return f" The file seems to be separated by {name}: save it comma-separated."
+    return ""
 
 
 def _numeric_rules(values: pd.Series, col: Column, reasons: _Reasons) -> None:
@@ -135,11 +145,14 @@ def validate_table(
     source: str,
     today: dt.date,
     known: Mapping[str, pd.Index] | None = None,
+    snap_dates: Callable[[pd.Series], pd.Series] | None = None,
 ) -> ValidationResult:
     """Coerce `raw` to `contract`, quarantine rows that break its rules, return both parts.
 
     `known` maps a referenced table ("items", "locations") to its valid keys; references to a
-    table not in `known` are not checked (that table was derived from this one).
+    table not in `known` are not checked (that table was derived from this one). `snap_dates`
+    moves parsed `date` values onto the period grid before any rule (so two rows landing in the
+    same month are caught as duplicates, with their own row numbers).
     """
     frame = normalise_columns(raw).reset_index(drop=True)
     check_columns(frame, contract, source)
@@ -161,7 +174,10 @@ def validate_table(
                 Kind.INT: "non_finite",
             }.get(col.kind, "missing_value")
             reasons.mark(coerced.missing, missing_reason, col.name)
-        typed[col.name] = coerced.values
+        values = coerced.values
+        if snap_dates is not None and col.name == "date":
+            values = snap_dates(values)
+        typed[col.name] = values
     for col in contract.columns:
         values = typed[col.name]
         if col.kind in (Kind.FLOAT, Kind.INT):

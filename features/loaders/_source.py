@@ -58,7 +58,9 @@ def read_table_file(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
                 schema = pq.read_schema(path)
                 return pd.DataFrame(columns=schema.names)
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8", nrows=nrows)
+        return pd.read_csv(
+            path, dtype="str", keep_default_na=False, encoding="utf-8-sig", nrows=nrows
+        )
     except UnicodeDecodeError as exc:
         raise SourceError(
             f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV and retry"

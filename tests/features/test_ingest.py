@@ -99,3 +99,23 @@ def test_interrupted_save_keeps_the_previous_ingest(settings: Settings) -> None:
 def test_loading_before_any_ingest_says_what_to_run(settings: Settings) -> None:
     with pytest.raises(SourceError, match="restock ingest --source demo"):
         load_dataset(settings.paths)
+
+
+def test_monthly_dates_snap_to_month_start_and_collisions_are_duplicates() -> None:
+    sales = _sales(
+        [("A", "S1", f"2026-{m:02d}-28", 5.0) for m in range(1, 7)]
+        + [("A", "S1", "2026-03-02", 9.0)]  # same month as 2026-03-28: a duplicate period
+    )
+    dataset, report, quarantine = validate_dataset(RawTables({"sales": sales}), today=TODAY)
+    assert dataset.frequency is Frequency.MONTHLY
+    assert (dataset.sales["date"].dt.day == 1).all()
+    assert report.table("sales").reasons == {"duplicate_key": 1}
+    assert quarantine["sales"]["q_row"].tolist() == [7]
+
+
+def test_weekly_stores_on_different_weekdays_are_weekly() -> None:
+    fridays = pd.date_range("2026-01-02", periods=8, freq="W-FRI").strftime("%Y-%m-%d")
+    sundays = pd.date_range("2026-01-04", periods=8, freq="W-SUN").strftime("%Y-%m-%d")
+    sales = _sales([("A", "S1", d, 1.0) for d in fridays] + [("A", "S2", d, 1.0) for d in sundays])
+    dataset, _, _ = validate_dataset(RawTables({"sales": sales}), today=TODAY)
+    assert dataset.frequency is Frequency.WEEKLY

@@ -74,3 +74,15 @@ def test_scms_is_receipts_only(settings: Settings) -> None:
     assert receipts.reasons == {"bad_date": 5_732, "date_order": 5}
     with pytest.raises(SourceError, match="receipts-only source"):
         run_features(settings)
+
+
+def test_weekly_series_off_its_weekday_is_a_clear_error(settings: Settings) -> None:
+    folder = settings.home.parent / "in"
+    folder.mkdir()
+    dates = [*pd.date_range("2026-01-02", periods=6, freq="W-FRI").strftime("%Y-%m-%d")]
+    dates.append("2026-02-15")  # a Sunday inside a Friday series
+    rows = "\n".join(f"A,S1,{d},3" for d in dates)
+    (folder / "sales.csv").write_text("sku,location,date,units\n" + rows + "\n")
+    run_ingest(settings, Source.CSV, folder)
+    with pytest.raises(SourceError, match="cannot clean the sales of 'in': weekly sales"):
+        run_features(settings)

@@ -71,3 +71,18 @@ def test_preflight_checks_headers_without_reading_everything(tmp_path: Path) -> 
         preflight_canonical(tmp_path)
     (tmp_path / "items.csv").write_text("SKU,category\nA1,food\n")
     preflight_canonical(tmp_path)  # header names match case-insensitively
+
+
+def test_excel_byte_order_mark_is_not_part_of_the_first_header(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_bytes("\ufeff".encode() + SALES.encode())
+    assert list(load_canonical(path).tables["sales"].columns)[0] == "sku"
+
+
+def test_semicolon_files_get_a_delimiter_hint(tmp_path: Path) -> None:
+    from features.loaders.canonical import preflight_canonical
+
+    path = tmp_path / "sales.csv"
+    path.write_text(SALES.replace(",", ";"))
+    with pytest.raises(SourceError, match="separated by semicolons"):
+        preflight_canonical(path)
