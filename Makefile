@@ -1,6 +1,6 @@
 # Two entry points for a fresh machine with only Python 3.11 and pip: `make demo`, `make test`.
 # Each bootstraps uv into .tools/ and the locked environment into .venv/ on first use.
-PY ?= python3
+PY ?= $(shell command -v python3.11 || command -v python3)
 UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
