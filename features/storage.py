@@ -22,6 +22,7 @@ from restock.home import HomePaths
 
 __all__ = [
     "atomic_folder",
+    "ingested_rows",
     "load_dataset",
     "load_ingest_report",
     "load_quarantine",
@@ -66,7 +67,11 @@ def save_ingest(
             table.to_parquet(folder / f"{name}.parquet", index=False)
         if dataset.calendar is not None:
             dataset.calendar.to_parquet(folder / "calendar.parquet", index=False)
-        meta = {"name": dataset.name, "frequency": dataset.frequency.value}
+        meta = {
+            "name": dataset.name,
+            "frequency": dataset.frequency.value,
+            "rows": {name: len(table) for name, table in dataset.tables().items()},
+        }
         (folder / "meta.json").write_text(json.dumps(meta, indent=2))
     with atomic_folder(paths.quarantine) as folder:
         for name, rows in quarantine.items():
@@ -95,6 +100,13 @@ def load_dataset(paths: HomePaths) -> Dataset:
         name=meta["name"],
         calendar=pd.read_parquet(calendar_path) if calendar_path.is_file() else None,
     )
+
+
+def ingested_rows(paths: HomePaths) -> dict[str, int]:
+    """Rows per table of the last ingest, without reading the tables."""
+    _require_ingested(paths)
+    meta = json.loads((paths.ingested / "meta.json").read_text())
+    return {str(k): int(v) for k, v in meta.get("rows", {}).items()}
 
 
 def load_ingest_report(paths: HomePaths) -> IngestReport:

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from restock.home import HomePaths
 
-__all__ = ["SegmentationThresholds", "Settings", "load_settings"]
+__all__ = ["SegmentationThresholds", "Settings", "TrainingSettings", "load_settings"]
 
 
 class SegmentationThresholds(BaseModel):
@@ -40,6 +40,21 @@ class SegmentationThresholds(BaseModel):
         return self
 
 
+class TrainingSettings(BaseModel):
+    """Backtest size and the promotion gate's thresholds."""
+
+    folds: int = Field(default=3, ge=1, description="rolling-origin backtest folds")
+    num_boost_round: int = Field(default=300, ge=10, description="LightGBM trees per model")
+    primary_metric: str = Field(default="MASE", description="lower is better; gate compares it")
+    min_improvement: float = Field(
+        default=0.0, ge=0, description="relative margin a challenger must win by"
+    )
+    coverage_target: float = Field(default=0.80, gt=0, lt=1, description="P10-P90 coverage aim")
+    coverage_tolerance: float = Field(
+        default=0.05, ge=0, lt=0.5, description="allowed |coverage - target| for the gate"
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable, from the environment (`RESTOCK_HOME`, `RESTOCK_AS_OF`, ...).
 
@@ -62,6 +77,17 @@ class Settings(BaseSettings):
         5.0, gt=0, description="robust z-score beyond which a non-promo period is an anomaly"
     )
     show_progress: bool = Field(True, description="draw progress bars on long work")
+    training: TrainingSettings = Field(default_factory=TrainingSettings)
+    tracking_uri: str | None = Field(
+        None, description="MLflow tracking URI; default sqlite under <home>/mlruns"
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the restock database; default <home>/restock.db"
+    )
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.paths.database}"
 
     @property
     def paths(self) -> HomePaths:
