@@ -1,0 +1,272 @@
+"""The global demand model: horizons, future rows, leakage, quantile shape, pickling, SHAP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.clean import clean_sales
+from features.dataset import Frequency
+from features.ingest import validate_dataset
+from features.loaders.demo import DemoConfig, generate_demo
+from features.series_codes import SeriesCodes
+from features.spec import default_spec
+from training.demand import DemandModel
+from training.demand_frame import (
+    Bucket,
+    bucket_matrix,
+    buckets_for,
+    extend_panel,
+    horizon_for,
+    periods_before,
+)
+from training.quantiles import QUANTILE_COLUMNS
+
+H = 28
+FAST = {"num_leaves": 15, "min_data_in_leaf": 20}
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    """The tiny demo (16 daily series x 760 days), cleaned."""
+    raw = generate_demo(DemoConfig.preset("tiny"))
+    dataset, _, _ = validate_dataset(raw, today=dt.date(2026, 11, 1))
+    return clean_sales(dataset.sales, Frequency.DAILY)
+
+
+@pytest.fixture(scope="module")
+def origin(panel: pd.DataFrame) -> pd.Timestamp:
+    return pd.Timestamp(panel["date"].max()) - pd.Timedelta(days=H)
+
+
+@pytest.fixture(scope="module")
+def history(panel: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    return panel[panel["date"] <= origin].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def model(history: pd.DataFrame) -> DemandModel:
+    return DemandModel.fit(history, Frequency.DAILY, params=FAST, num_boost_round=15)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "horizon"),
+    [(Frequency.DAILY, 28), (Frequency.WEEKLY, 13), (Frequency.MONTHLY, 12)],
+)
+def test_buckets_tile_the_horizon(frequency: Frequency, horizon: int) -> None:
+    assert horizon_for(frequency) == horizon
+    buckets = buckets_for(frequency)
+    steps = [h for b in buckets for h in range(b.first, b.last + 1)]
+    assert steps == list(range(1, horizon + 1))
+
+
+def test_a_bucket_refuses_an_empty_range() -> None:
+    with pytest.raises(ValueError, match="first <= last"):
+        Bucket(5, 4)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "previous", "last", "expected"),
+    [
+        (Frequency.DAILY, "2026-02-26", "2026-02-27", ["2026-02-28", "2026-03-01"]),
+        (Frequency.WEEKLY, "2012-10-19", "2012-10-26", ["2012-11-02", "2012-11-09"]),  # Fridays
+        (Frequency.MONTHLY, "2024-11-01", "2024-12-01", ["2025-01-01", "2025-02-01"]),
+    ],
+)
+def test_future_rows_continue_each_series_grid(
+    frequency: Frequency, previous: str, last: str, expected: list[str]
+) -> None:
+    history = pd.DataFrame(
+        {
+            "sku": ["a", "a"],
+            "location": ["x", "x"],
+            "date": pd.to_datetime([previous, last]).astype("datetime64[us]"),
+            "demand": np.array([1.0, 2.0], dtype=np.float32),
+            "price": np.array([3.0, 4.0], dtype=np.float32),
+            "on_promo": [True, True],
+        }
+    )
+    out = extend_panel(history, frequency, 2)
+    future = out[out["step"] > 0]
+    assert list(future["date"].dt.strftime("%Y-%m-%d")) == expected
+    assert list(future["step"]) == [1, 2]
+    assert future["demand"].isna().all()
+    assert list(future["price"]) == [4.0, 4.0]  # the last price, carried
+    assert not future["on_promo"].any()  # no promotion unless planned
+    assert out["date"].dtype == history["date"].dtype
+
+
+def test_planned_promotions_and_prices_reach_the_future_rows(history: pd.DataFrame) -> None:
+    first = history.iloc[0]
+    day = pd.Timestamp(history.loc[history["sku"] == first["sku"], "date"].max()) + pd.Timedelta(
+        days=3
+    )
+    plans = pd.DataFrame(
+        {
+            "sku": [str(first["sku"])],
+            "location": [str(first["location"])],
+            "date": [day],
+            "price": [0.5],
+            "on_promo": [True],
+        }
+    )
+    out = extend_panel(history, Frequency.DAILY, 5, future=plans)
+    planned = (out["sku"] == first["sku"]) & (out["location"] == first["location"])
+    planned &= out["date"] == day
+    assert out.loc[planned, "on_promo"].tolist() == [True]
+    assert out.loc[planned, "price"].tolist() == [0.5]
+    assert out.loc[~planned & (out["step"] > 0), "on_promo"].sum() == 0
+
+
+def test_predict_returns_every_step_of_every_series(
+    model: DemandModel, history: pd.DataFrame
+) -> None:
+    forecast = model.predict(history)
+    last = history.groupby(["sku", "location"], observed=True)["date"].max()
+    assert list(forecast.columns) == ["sku", "location", "date", "step", *QUANTILE_COLUMNS]
+    assert len(forecast) == len(last) * H
+    ends = forecast.merge(last.rename("last").reset_index(), on=["sku", "location"])
+    np.testing.assert_array_equal(
+        (ends["date"] - ends["last"]).dt.days.to_numpy(), ends["step"].to_numpy()
+    )
+    values = forecast[list(QUANTILE_COLUMNS)].to_numpy()
+    assert np.isfinite(values).all()
+    assert (values >= 0).all()
+    assert (np.diff(values, axis=1) >= 0).all()  # non-crossing
+    assert values[:, 2].mean() > values[:, 0].mean()  # a real band, not a point
+
+
+def _spanning(frame: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """Series observed from before the origin to the panel's end (phase-outs and launches out)."""
+    by = frame.groupby(["sku", "location"], observed=True)["date"]
+    first, last = by.transform("min"), by.transform("max")
+    keep = (first < origin) & (last >= min(frame["date"].max(), origin + pd.Timedelta(days=H)))
+    return frame[keep].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("bucket", buckets_for(Frequency.DAILY))
+def test_bucket_features_only_read_data_up_to_the_origin(
+    panel: pd.DataFrame, history: pd.DataFrame, origin: pd.Timestamp, bucket: Bucket
+) -> None:
+    """Features of steps T+h (h in the bucket) are the same whatever happens after T."""
+    panel, history = _spanning(panel, origin), _spanning(history, origin)
+    base = default_spec(Frequency.DAILY)
+    codes = SeriesCodes.from_panel(panel)
+    steps = ((panel["date"] - origin).dt.days).to_numpy()
+    rows = (steps >= bucket.first) & (steps <= bucket.last)
+    real = bucket_matrix(panel, base, bucket, calendar=None, codes=codes, rows=rows)
+    wild = panel.copy()
+    after = (wild["date"] > origin).to_numpy()
+    wild.loc[after, "demand"] = wild.loc[after, "demand"] * 100 + 7
+    perturbed = bucket_matrix(wild, base, bucket, calendar=None, codes=codes, rows=rows)
+    np.testing.assert_array_equal(real.x, perturbed.x)
+    # Prediction from the history alone (plus the planned prices and promotions, which are
+    # known in advance) builds the very same features.
+    plans = panel.loc[after, ["sku", "location", "date", "price", "on_promo"]]
+    extended = extend_panel(history, Frequency.DAILY, H, future=plans)
+    ext_rows = extended["step"].between(bucket.first, bucket.last).to_numpy()
+    served = bucket_matrix(extended, base, bucket, calendar=None, codes=codes, rows=ext_rows)
+    np.testing.assert_array_equal(real.x, served.x)
+    # The bucket's last step reads the origin itself through its most recent lag.
+    lag = base.feature_names.index("lag_1")
+    at_last = (served.frame["step"] == bucket.last).to_numpy()
+    at_origin = history.loc[history["date"] == origin, "demand"].to_numpy()
+    np.testing.assert_array_equal(served.x[at_last, lag], at_origin)
+
+
+def test_served_features_match_an_untrimmed_build(
+    model: DemandModel, history: pd.DataFrame
+) -> None:
+    """predict trims history to its lookback: the features must be those of the full history."""
+    frame = model.prediction_frame(history)
+    extended = extend_panel(history, Frequency.DAILY, H)
+    for b, bucket in enumerate(model.buckets):
+        rows = extended["step"].between(bucket.first, bucket.last).to_numpy()
+        full = bucket_matrix(
+            extended, model.feature_spec, bucket, calendar=None, codes=model.codes, rows=rows
+        )
+        mine = frame[frame["bucket"] == b]
+        keys = ["sku", "location", "date"]
+        expected = full.frame[keys].assign(i=np.arange(len(full.frame)))
+        order = mine[keys].merge(expected, on=keys, how="left")["i"].to_numpy()
+        served = mine[list(model.feature_names)].to_numpy(dtype=np.float32)
+        np.testing.assert_array_equal(served, full.x[order])
+
+
+def test_model_pickles_and_predicts_identically(model: DemandModel, history: pd.DataFrame) -> None:
+    clone = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_frame_equal(clone.predict(history), model.predict(history))
+
+
+def test_contributions_sum_to_the_raw_score(model: DemandModel, history: pd.DataFrame) -> None:
+    frame = model.prediction_frame(history).head(40)
+    shap = model.contributions(frame)
+    names = list(model.feature_names)
+    assert list(shap.columns) == ["sku", "location", "date", "step", *names, "bias"]
+    x = frame[names].to_numpy(dtype=np.float32)
+    for b, booster in enumerate(model.boosters):
+        rows = (frame["bucket"] == b).to_numpy()
+        if rows.any():
+            raw = booster.predict(x[rows], raw_score=True)
+            total = shap.loc[rows, [*names, "bias"]].sum(axis=1).to_numpy()
+            np.testing.assert_allclose(total, raw, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match="prediction_frame"):
+        model.contributions(frame.drop(columns="bucket"))
+
+
+def test_feature_importance_covers_every_feature(model: DemandModel) -> None:
+    importance = model.feature_importance()
+    assert sorted(importance["feature"]) == sorted(model.feature_names)
+    assert importance["share"].sum() == pytest.approx(1.0)
+    assert importance["gain"].is_monotonic_decreasing
+
+
+def test_fit_records_its_window_and_a_table_per_bucket(
+    model: DemandModel, history: pd.DataFrame, origin: pd.Timestamp
+) -> None:
+    assert len(model.boosters) == len(model.residuals) == len(model.buckets) == 3
+    assert model.info["train_end"] == str(origin.date())
+    assert model.info["calibration_start"] == str(
+        (periods_before(origin, H, Frequency.DAILY) + pd.Timedelta(days=1)).date()
+    )
+    assert all(1 <= it <= 15 for it in model.info["best_iterations"])
+
+
+def test_fit_refuses_a_history_too_short_to_calibrate(history: pd.DataFrame) -> None:
+    short = history[history["date"] > history["date"].max() - pd.Timedelta(days=10)]
+    with pytest.raises(ValueError, match="calibration"):
+        DemandModel.fit(short, Frequency.DAILY, params=FAST, num_boost_round=2)
+
+
+def test_weekly_panel_goes_through_the_same_path() -> None:
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2020-01-03", periods=150, freq="W-FRI").astype("datetime64[us]")
+    rows = []
+    for s in range(6):
+        level = 20 + 10 * s
+        demand = rng.poisson(level * (1 + 0.3 * np.sin(np.arange(150) * 2 * np.pi / 52)))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "sku": f"sku{s}",
+                    "location": "store1",
+                    "date": dates,
+                    "demand": demand.astype(np.float32),
+                    "price": np.float32(2.0),
+                    "on_promo": False,
+                    "censored": False,
+                    "anomaly": False,
+                    "gap": False,
+                }
+            )
+        )
+    weekly = pd.concat(rows, ignore_index=True)
+    model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
+    forecast = model.predict(weekly)
+    assert len(forecast) == 6 * 13
+    assert (forecast["date"].dt.dayofweek == 4).all()  # Fridays, like the data
+    assert forecast["date"].min() == pd.Timestamp("2022-11-18")  # last Friday 2022-11-11 + 1 week
