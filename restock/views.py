@@ -16,8 +16,19 @@ if TYPE_CHECKING:
     from features.contracts import Column, Contract
     from features.ingest import IngestReport
     from features.pipeline import FeaturesReport
+    from training.alias_history import AliasMove
+    from training.registry import VersionInfo
+    from training.train_demand import ModelOutcome
 
-__all__ = ["show_contract", "show_features", "show_ingest", "show_quarantine"]
+__all__ = [
+    "show_contract",
+    "show_features",
+    "show_history",
+    "show_ingest",
+    "show_outcome",
+    "show_quarantine",
+    "show_versions",
+]
 
 
 def _rules(col: Column) -> str:
@@ -123,3 +134,61 @@ def show_features(console: Console, report: FeaturesReport) -> None:
             Text(f"segmentation plot: {report.segments_plot}"),
         )
     )
+
+
+_OUTCOME_COLUMNS = ("method", "MAE", "RMSE", "MASE", "WAPE", "bias", "pinball", "coverage80")
+
+
+def show_outcome(console: Console, outcome: ModelOutcome) -> None:
+    """The evaluation table (model vs baselines) and the gate's verdict for one trained model."""
+    shown = [c for c in _OUTCOME_COLUMNS if c in outcome.table.columns]
+    columns = shown if len(shown) > 2 else [c for c in outcome.table.columns if c != "segment"]
+    table = Table(title=f"{outcome.model}: {outcome.evaluation}")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for _, row in outcome.table.iterrows():
+        table.add_row(*(_cell(row[c]) for c in columns))
+    console.print(table)
+    for note in outcome.notes:
+        console.print(f"  {note}")
+    verdict = (
+        "[green]promoted to champion[/]" if outcome.promoted else "[yellow]kept as challenger[/]"
+    )
+    console.print(f"version {outcome.version}: {verdict}")
+    for check in outcome.checks:
+        console.print(f"  {check}")
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "-" if value != value else f"{value:.3f}"  # NaN: the method has no such number
+    return str(value)
+
+
+def show_versions(console: Console, name: str, versions: list[VersionInfo], metric: str) -> None:
+    table = Table("version", "aliases", "created", metric, "coverage80", "gate", title=name)
+    for v in versions:
+        table.add_row(
+            str(v.version),
+            ", ".join(v.aliases) or "-",
+            v.created.strftime("%Y-%m-%d %H:%M"),
+            f"{v.metrics.get(metric, float('nan')):.3f}",
+            f"{v.metrics.get('coverage80', float('nan')):.3f}",
+            v.gate.get("passed", "-"),
+        )
+    console.print(table)
+
+
+def show_history(console: Console, name: str, moves: list[AliasMove]) -> None:
+    table = Table("at (UTC)", "alias", "from", "to", "action", "actor", "reason", title=name)
+    for m in moves:
+        table.add_row(
+            m.at.strftime("%Y-%m-%d %H:%M:%S"),
+            m.alias,
+            "-" if m.from_version is None else str(m.from_version),
+            str(m.to_version),
+            m.action,
+            m.actor,
+            m.reason,
+        )
+    console.print(table)

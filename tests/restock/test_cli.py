@@ -108,7 +108,7 @@ def test_missing_columns_name_the_file(tmp_path: Path, runner: CliRunner) -> Non
 @pytest.mark.slow
 def test_demo_runs_ingest_features_and_reuses_the_store(tmp_path: Path, runner: CliRunner) -> None:
     home = tmp_path / "home"
-    first = runner.invoke(app, ["demo", "--size", "tiny", "--home", str(home)])
+    first = runner.invoke(app, ["demo", "--size", "tiny", "--no-train", "--home", str(home)])
     assert first.exit_code == 0, first.output
     assert "7 row(s) quarantined" in first.output and "built" in first.output
     store = FeatureStore(home / "feature_store")

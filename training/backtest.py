@@ -1,0 +1,163 @@
+"""Rolling-origin backtest of the demand model beside the baselines, on the same rows.
+
+For each origin T the model and every baseline see only the cleaned panel up to T (the model
+refits per fold), forecast the next H periods, and are scored on the periods that were really
+observed: gap rows (no data) and censored rows (stockout: demand unknown) are not scored, because
+their "actual" would be a guess. Origins are spaced one horizon apart and the last one ends at
+the panel's last date, unless given explicitly (e.g. the Walmart protocol's cutoffs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from features.dataset import Frequency
+from features.series_codes import SeriesCodes
+from restock.progress import progress_bar
+from training.baselines import DEFAULT_METHODS, baseline_forecasts
+from training.demand import DemandModel
+from training.demand_frame import horizon_for
+from training.metrics import score, series_scales
+
+__all__ = ["MODEL_METHOD", "BacktestConfig", "BacktestResult", "origins_for", "run_backtest"]
+
+MODEL_METHOD = "restock_lgbm"
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    folds: int = 3
+    horizon: int | None = None  # None: the frequency's default (daily 28, weekly 13, monthly 12)
+    origins: tuple[pd.Timestamp, ...] | None = None  # explicit cutoffs override `folds`
+    baselines: tuple[str, ...] = DEFAULT_METHODS
+    num_boost_round: int = 300
+    seed: int = 0
+
+
+@dataclass
+class BacktestResult:
+    """Scores pooled over folds (`table`), per fold (`per_fold`), and every scored forecast."""
+
+    table: pd.DataFrame
+    per_fold: pd.DataFrame
+    forecasts: pd.DataFrame
+    origins: list[pd.Timestamp] = field(default_factory=list)
+    horizon: int = 0
+
+    def overall(self) -> pd.DataFrame:
+        """One row per method over all segments, best MASE first."""
+        rows = self.table[self.table["segment"] == "all"].set_index("method")
+        return rows.sort_values("MASE")
+
+    def metrics(self, method: str) -> dict[str, float]:
+        row = self.overall().loc[method]
+        return {str(k): float(v) for k, v in row.items() if isinstance(v, int | float)}
+
+
+def _period_offset(frequency: Frequency, dates: pd.Series) -> pd.DateOffset:
+    return frequency.offset(dates)  # type: ignore[return-value]
+
+
+def origins_for(
+    panel: pd.DataFrame, frequency: Frequency, *, folds: int, horizon: int
+) -> list[pd.Timestamp]:
+    """`folds` origins one horizon apart, the last leaving exactly `horizon` periods to score."""
+    last = pd.Timestamp(panel["date"].max())
+    step = _period_offset(frequency, panel["date"])
+    origins = []
+    origin = last
+    for _ in range(horizon):
+        origin = origin - step
+    for _ in range(folds):
+        origins.append(origin)
+        for _ in range(horizon):
+            origin = origin - step
+    return sorted(origins)
+
+
+def _actuals(panel: pd.DataFrame, origin: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    window = panel[(panel["date"] > origin) & (panel["date"] <= end)]
+    observed = window[~window["gap"].to_numpy() & ~window["censored"].to_numpy()]
+    return observed[["sku", "location", "date"]].assign(actual=observed["units"].to_numpy())
+
+
+def _segments(history: pd.DataFrame, segments: pd.DataFrame | None) -> pd.DataFrame | None:
+    if segments is None:
+        return None
+    column = "intermittency" if "intermittency" in segments.columns else "segment"
+    return segments[["sku", "location"]].assign(segment=segments[column].astype("str"))
+
+
+def run_backtest(
+    panel: pd.DataFrame,
+    frequency: Frequency,
+    config: BacktestConfig,
+    *,
+    calendar: pd.DataFrame | None = None,
+    codes: SeriesCodes | None = None,
+    segments: pd.DataFrame | None = None,
+    progress: bool = False,
+) -> BacktestResult:
+    """Refit and score the model and the baselines at every origin; pool the scores."""
+    horizon = config.horizon or horizon_for(frequency)
+    origins: Sequence[pd.Timestamp] = config.origins or origins_for(
+        panel, frequency, folds=config.folds, horizon=horizon
+    )
+    codes = codes or SeriesCodes.from_panel(panel)
+    scored: list[pd.DataFrame] = []
+    per_fold: list[pd.DataFrame] = []
+    scales_all: list[pd.DataFrame] = []
+    with progress_bar("backtest folds", len(origins), enabled=progress) as advance:
+        for fold, origin in enumerate(origins):
+            history = panel[panel["date"] <= origin]
+            model = DemandModel.fit(
+                history,
+                frequency,
+                calendar=calendar,
+                codes=codes,
+                num_boost_round=config.num_boost_round,
+                seed=config.seed,
+            )
+            forecast = model.predict(history).assign(method=MODEL_METHOD)
+            baselines = baseline_forecasts(
+                history, horizon=horizon, frequency=frequency, methods=config.baselines
+            )
+            forecasts = pd.concat([forecast, baselines], ignore_index=True)
+            end = pd.Timestamp(forecast["date"].max())
+            actuals = _actuals(panel, pd.Timestamp(origin), end)
+            scales = series_scales(history)  # one-step naive scale (M5, the protocol)
+            fold_segments = _segments(history, segments)
+            table = score(forecasts, actuals, scales, fold_segments)
+            per_fold.append(table.assign(fold=fold, origin=pd.Timestamp(origin)))
+            merged = forecasts.merge(actuals, on=["sku", "location", "date"], how="inner")
+            scored.append(merged.assign(fold=fold, origin=pd.Timestamp(origin)))
+            scales_all.append(scales.assign(fold=fold))
+            advance(1)
+    everything = pd.concat(scored, ignore_index=True)
+    pooled = _pooled(everything, pd.concat(scales_all, ignore_index=True), segments)
+    return BacktestResult(
+        table=pooled,
+        per_fold=pd.concat(per_fold, ignore_index=True),
+        forecasts=everything,
+        origins=[pd.Timestamp(o) for o in origins],
+        horizon=horizon,
+    )
+
+
+def _pooled(
+    scored: pd.DataFrame, scales: pd.DataFrame, segments: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Scores over the rows of all folds together (not a mean of fold scores).
+
+    Fold windows do not overlap, so (sku, location, date) stays a key; each series is scaled by
+    its scale on the latest fold's history, the longest and most stable one.
+    """
+    latest = scales[scales["fold"] == scales["fold"].max()].drop(columns="fold")
+    actuals = scored[["sku", "location", "date", "actual"]].drop_duplicates(
+        ["sku", "location", "date"]
+    )
+    forecasts = scored.drop(columns=["actual", "fold", "origin"])
+    return score(forecasts, actuals, latest, _segments(scored, segments))

@@ -1,0 +1,190 @@
+"""Train the demand forecaster end to end: backtest against baselines, fit on the whole history,
+log everything to MLflow, register as challenger and let the gate decide on promotion."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from features.loaders.errors import SourceError
+from features.series_codes import SeriesCodes
+from features.storage import load_dataset
+from restock.settings import Settings
+from training.backtest import MODEL_METHOD, BacktestConfig, BacktestResult, run_backtest
+from training.demand import DemandModel
+from training.gate import GateThresholds
+from training.lifecycle import register_and_gate
+from training.plots import plot_calibration, plot_drivers, plot_forecasts
+from training.pyfuncs import DemandPyfunc, plain_columns
+from training.registry import DEMAND_MODEL, open_registry
+from training.tracking import configure_tracking, ensure_experiment, log_training_run
+
+__all__ = ["ModelOutcome", "gate_thresholds", "load_training_panel", "train_demand"]
+
+EXPERIMENT = "restock-demand"
+
+
+@dataclass
+class ModelOutcome:
+    """What one training produced and what the gate decided."""
+
+    model: str
+    version: int
+    promoted: bool
+    checks: list[str]
+    run_id: str
+    table: pd.DataFrame
+    evaluation: str = "evaluation"
+    notes: list[str] = field(default_factory=list)
+
+
+def gate_thresholds(settings: Settings) -> GateThresholds:
+    t = settings.training
+    return GateThresholds(
+        primary_metric=t.primary_metric,
+        min_improvement=t.min_improvement,
+        coverage_target=t.coverage_target,
+        coverage_tolerance=t.coverage_tolerance,
+    )
+
+
+def load_training_panel(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cleaned panel and segments `restock features` wrote, or a clear error."""
+    folder = settings.paths.cleaned
+    panel_path, segments_path = folder / "panel.parquet", folder / "segments.parquet"
+    if not panel_path.is_file() or not segments_path.is_file():
+        raise SourceError(
+            f"no cleaned panel in {folder}; run `restock features` (after `restock ingest`) first"
+        )
+    return pd.read_parquet(panel_path), pd.read_parquet(segments_path)
+
+
+def _artifacts(
+    folder: Path,
+    backtest: BacktestResult,
+    model: DemandModel,
+    panel: pd.DataFrame,
+) -> dict[str, Path]:
+    backtest.table.to_csv(folder / "backtest.csv", index=False)
+    backtest.per_fold.to_csv(folder / "backtest_per_fold.csv", index=False)
+    (folder / "feature_spec.json").write_text(json.dumps(model.spec, indent=2, default=str))
+    importance = model.feature_importance()
+    importance.to_csv(folder / "feature_importance.csv", index=False)
+    plots = folder / "plots"
+    plot_forecasts(backtest.forecasts, panel, MODEL_METHOD, plots / "forecast_vs_actual.png")
+    plot_calibration(backtest.forecasts, MODEL_METHOD, plots / "calibration.png")
+    plot_drivers(_shap_summary(model, panel), plots / "shap_summary.png")
+    return {
+        "backtest": folder / "backtest.csv",
+        "backtest_per_fold": folder / "backtest_per_fold.csv",
+        "spec": folder / "feature_spec.json",
+        "importance": folder / "feature_importance.csv",
+        "plots": plots,
+    }
+
+
+def _shap_summary(model: DemandModel, panel: pd.DataFrame, rows: int = 2000) -> pd.DataFrame:
+    """Mean |SHAP| per feature over a sample of the next-period prediction rows."""
+    frame = model.prediction_frame(panel)
+    sample = frame.sample(min(rows, len(frame)), random_state=0)
+    contributions = model.contributions(sample)
+    features = [c for c in contributions.columns if c in model.feature_names]
+    means = contributions[features].abs().mean()
+    return pd.DataFrame({"feature": means.index, "mean_abs_shap": means.to_numpy()})
+
+
+def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
+    """Backtest, fit, log, register and gate the demand forecaster on the home's panel."""
+    paths = settings.paths
+    dataset = load_dataset(paths)
+    panel, segments = load_training_panel(settings)
+    codes = SeriesCodes.from_panel(panel, dataset.items)
+    config = BacktestConfig(
+        folds=settings.training.folds, num_boost_round=settings.training.num_boost_round
+    )
+    backtest = run_backtest(
+        panel,
+        dataset.frequency,
+        config,
+        calendar=dataset.calendar,
+        codes=codes,
+        segments=segments,
+        progress=progress,
+    )
+    model = DemandModel.fit(
+        panel,
+        dataset.frequency,
+        calendar=dataset.calendar,
+        codes=codes,
+        num_boost_round=config.num_boost_round,
+        progress=progress,
+    )
+    overall = backtest.overall()
+    metrics = backtest.metrics(MODEL_METHOD)
+    baselines = {m: backtest.metrics(m) for m in overall.index if m != MODEL_METHOD}
+    configure_tracking(paths, settings.tracking_uri)
+    ensure_experiment(EXPERIMENT, paths)
+    last = panel["date"].max()
+    example = plain_columns(panel[panel["date"] > last - pd.Timedelta(days=120)].head(400))
+    with tempfile.TemporaryDirectory() as tmp:
+        run = log_training_run(
+            experiment=EXPERIMENT,
+            run_name=f"{dataset.name}-{dataset.frequency.value}",
+            params={
+                "frequency": dataset.frequency.value,
+                "horizon": backtest.horizon,
+                "folds": len(backtest.origins),
+                "num_boost_round": config.num_boost_round,
+                "series": len(segments),
+                "training_start": str(panel["date"].min().date()),
+                "training_end": str(last.date()),
+                "origins": ",".join(str(o.date()) for o in backtest.origins),
+            },
+            metrics={
+                f"{method}.{name}": value
+                for method, row in overall.iterrows()
+                for name, value in row.items()
+                if isinstance(value, int | float) and pd.notna(value)
+            },
+            tags={"restock.dataset": dataset.name, "restock.data_hash": _data_hash(paths)},
+            artifacts=_artifacts(Path(tmp), backtest, model, panel),
+            model=DemandPyfunc(model),
+            input_example=example,
+        )
+    registry = open_registry(
+        paths, tracking_uri=settings.tracking_uri, database_url=settings.database
+    )
+    outcome = register_and_gate(
+        registry=registry,
+        name=DEMAND_MODEL,
+        model_uri=run.model_uri,
+        metrics=metrics,
+        baselines=baselines,
+        thresholds=gate_thresholds(settings),
+        actor="restock train",
+        tags={"restock.dataset": dataset.name, "restock.run_id": run.run_id},
+    )
+    return ModelOutcome(
+        model=DEMAND_MODEL,
+        version=outcome.version,
+        promoted=outcome.passed,
+        checks=[f"{c.name}: {'ok' if c.passed else 'FAILED'} ({c.detail})" for c in outcome.checks],
+        run_id=run.run_id,
+        table=overall.reset_index(),
+        evaluation=(
+            f"rolling-origin backtest, {len(backtest.origins)} folds x {backtest.horizon} "
+            "periods, pooled over all series (lower MASE is better)"
+        ),
+    )
+
+
+def _data_hash(paths: object) -> str:
+    """The feature store key of the latest entry: a hash of the cleaned panel and the spec."""
+    from features.store import FeatureStore
+
+    store = FeatureStore(paths.feature_store)  # type: ignore[attr-defined]
+    return store.latest() or "unknown"
