@@ -71,14 +71,19 @@ def plot_calibration(forecasts: pd.DataFrame, method: str, path: Path) -> Path:
     return _save(fig, plt, path)
 
 
-def plot_drivers(importance: pd.DataFrame, path: Path, *, top: int = 20) -> Path:
-    """Mean absolute SHAP contribution per feature (the model's global drivers)."""
+def plot_drivers(
+    importance: pd.DataFrame, path: Path, *, top: int = 20, scale: str = "log-link scale"
+) -> Path:
+    """Mean absolute SHAP contribution per feature (the model's global drivers).
+
+    A Tweedie model adds contributions on its log link, so `scale` says which units they are in.
+    """
     plt = _pyplot()
     column = "mean_abs_shap" if "mean_abs_shap" in importance.columns else importance.columns[-1]
     ranked = importance.sort_values(column, ascending=True).tail(top)
     fig, ax = plt.subplots(figsize=(6.5, 0.28 * len(ranked) + 1.2))
     ax.barh(ranked["feature"].astype("str"), ranked[column], color="#2a9d8f")
-    ax.set_xlabel(f"{column.replace('_', ' ')} (units of demand)")
+    ax.set_xlabel(f"mean |SHAP| ({scale})")
     ax.set_title("global drivers (SHAP)", fontsize=10)
     fig.tight_layout()
     return _save(fig, plt, path)

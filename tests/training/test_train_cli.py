@@ -51,4 +51,4 @@ def test_train_registers_gates_and_rolls_back(trained_home: Path) -> None:
     assert after[-1].action == "rollback" and after[-1].reason == "worse live accuracy"
     assert [m.id for m in after] == sorted(m.id for m in after)  # append-only, in order
     assert "champion" in _cli(trained_home, "models", "list")
-    assert "worse live accuracy" in _cli(trained_home, "models", "history")
+    assert "rollback" in _cli(trained_home, "models", "history")
