@@ -32,10 +32,10 @@ HomeOption = Annotated[
 
 
 def _settings(home: Path | None) -> Settings:
-    import logging
+    import os
 
     # MLflow warns on every model it logs (pickling, pip version); the CLI reports outcomes.
-    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")
     settings = load_settings(home=home)
     from flows.runtime import configure_prefect
 
