@@ -9,7 +9,8 @@ from prefect.cache_policies import NO_CACHE
 from features.pipeline import FeaturesReport, run_features
 from features.storage import ingested_rows
 from restock.settings import Settings
-from training.train_demand import ModelOutcome, train_demand
+from training.outcome import ModelOutcome
+from training.train_demand import train_demand
 from training.train_leadtime import train_leadtime
 
 __all__ = ["train_models"]

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from features.ingest import IngestReport
     from features.pipeline import FeaturesReport
     from training.alias_history import AliasMove
+    from training.outcome import ModelOutcome
     from training.registry import VersionInfo
-    from training.train_demand import ModelOutcome
 
 __all__ = [
     "show_contract",

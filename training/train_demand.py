@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -13,33 +12,21 @@ import pandas as pd
 from features.loaders.errors import SourceError
 from features.series_codes import SeriesCodes
 from features.storage import load_dataset
+from features.store import FeatureStore
+from restock.home import HomePaths
 from restock.settings import Settings
 from training.backtest import MODEL_METHOD, BacktestConfig, BacktestResult, run_backtest
 from training.demand import DemandModel
 from training.gate import GateThresholds
-from training.lifecycle import register_and_gate
+from training.outcome import ModelOutcome, register_outcome
 from training.plots import plot_calibration, plot_drivers, plot_forecasts
 from training.pyfuncs import DemandPyfunc, plain_columns
-from training.registry import DEMAND_MODEL, open_registry
+from training.registry import DEMAND_MODEL
 from training.tracking import configure_tracking, ensure_experiment, log_training_run
 
-__all__ = ["ModelOutcome", "gate_thresholds", "load_training_panel", "train_demand"]
+__all__ = ["gate_thresholds", "load_training_panel", "train_demand"]
 
 EXPERIMENT = "restock-demand"
-
-
-@dataclass
-class ModelOutcome:
-    """What one training produced and what the gate decided."""
-
-    model: str
-    version: int
-    promoted: bool
-    checks: list[str]
-    run_id: str
-    table: pd.DataFrame
-    evaluation: str = "evaluation"
-    notes: list[str] = field(default_factory=list)
 
 
 def gate_thresholds(settings: Settings) -> GateThresholds:
@@ -155,25 +142,14 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
             model=DemandPyfunc(model),
             input_example=example,
         )
-    registry = open_registry(
-        paths, tracking_uri=settings.tracking_uri, database_url=settings.database
-    )
-    outcome = register_and_gate(
-        registry=registry,
+    return register_outcome(
+        settings,
         name=DEMAND_MODEL,
-        model_uri=run.model_uri,
+        run=run,
         metrics=metrics,
         baselines=baselines,
         thresholds=gate_thresholds(settings),
-        actor="restock train",
-        tags={"restock.dataset": dataset.name, "restock.run_id": run.run_id},
-    )
-    return ModelOutcome(
-        model=DEMAND_MODEL,
-        version=outcome.version,
-        promoted=outcome.passed,
-        checks=[f"{c.name}: {'ok' if c.passed else 'FAILED'} ({c.detail})" for c in outcome.checks],
-        run_id=run.run_id,
+        dataset=dataset.name,
         table=overall.reset_index(),
         evaluation=(
             f"rolling-origin backtest, {len(backtest.origins)} folds x {backtest.horizon} "
@@ -182,9 +158,6 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
     )
 
 
-def _data_hash(paths: object) -> str:
+def _data_hash(paths: HomePaths) -> str:
     """The feature store key of the latest entry: a hash of the cleaned panel and the spec."""
-    from features.store import FeatureStore
-
-    store = FeatureStore(paths.feature_store)  # type: ignore[attr-defined]
-    return store.latest() or "unknown"
+    return FeatureStore(paths.feature_store).latest() or "unknown"

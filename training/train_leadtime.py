@@ -13,11 +13,10 @@ from restock.settings import Settings
 from training.gate import GateThresholds
 from training.leadtime import LeadTimeModel
 from training.leadtime_baselines import evaluate_leadtime
-from training.lifecycle import register_and_gate
+from training.outcome import ModelOutcome, register_outcome
 from training.pyfuncs import LeadTimePyfunc, plain_columns
-from training.registry import LEADTIME_MODEL, open_registry
+from training.registry import LEADTIME_MODEL
 from training.tracking import configure_tracking, ensure_experiment, log_training_run
-from training.train_demand import ModelOutcome
 
 __all__ = ["LEADTIME_GATE", "train_leadtime"]
 
@@ -72,25 +71,14 @@ def train_leadtime(settings: Settings) -> ModelOutcome | None:
             model=LeadTimePyfunc(model),
             input_example=example,
         )
-    registry = open_registry(
-        paths, tracking_uri=settings.tracking_uri, database_url=settings.database
-    )
-    outcome = register_and_gate(
-        registry=registry,
+    return register_outcome(
+        settings,
         name=LEADTIME_MODEL,
-        model_uri=run.model_uri,
+        run=run,
         metrics=metrics,
         baselines=baselines,
         thresholds=LEADTIME_GATE,
-        actor="restock train",
-        tags={"restock.dataset": dataset.name, "restock.run_id": run.run_id},
-    )
-    return ModelOutcome(
-        model=LEADTIME_MODEL,
-        version=outcome.version,
-        promoted=outcome.passed,
-        checks=[f"{c.name}: {'ok' if c.passed else 'FAILED'} ({c.detail})" for c in outcome.checks],
-        run_id=run.run_id,
+        dataset=dataset.name,
         table=table.reset_index(),
         evaluation=(
             f"time-ordered holdout (last 20%, {int(table['n_test'].iloc[0])} receipts): "
