@@ -15,16 +15,29 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from features.dataset import Frequency
+from features.segment import segment
 from features.series_codes import SeriesCodes
 from restock.progress import progress_bar
+from restock.settings import SegmentationThresholds
 from training.baselines import DEFAULT_METHODS, baseline_forecasts
 from training.demand import DemandModel
 from training.demand_frame import horizon_for
 from training.metrics import score, series_scales
+from training.routing import apply_routes, choose_routes, route_classes
 
-__all__ = ["MODEL_METHOD", "BacktestConfig", "BacktestResult", "origins_for", "run_backtest"]
+__all__ = [
+    "MODEL_METHOD",
+    "ROUTED_METHOD",
+    "BacktestConfig",
+    "BacktestResult",
+    "origins_for",
+    "run_backtest",
+]
 
 MODEL_METHOD = "restock_lgbm"
+# The model with short / intermittent classes routed to the baseline that won them on earlier
+# folds (`training.routing`); on the first fold it equals the model.
+ROUTED_METHOD = "restock_routed"
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class BacktestConfig:
     baselines: tuple[str, ...] = DEFAULT_METHODS
     num_boost_round: int = 300
     seed: int = 0
+    # Series with fewer observed periods are routed as `short`; None: twice the horizon.
+    min_history: int | None = None
 
 
 @dataclass
@@ -46,6 +61,10 @@ class BacktestResult:
     forecasts: pd.DataFrame
     origins: list[pd.Timestamp] = field(default_factory=list)
     horizon: int = 0
+    # Route class -> method chosen on all folds: what inference applies (`training.routing`).
+    routes: dict[str, str] = field(default_factory=dict)
+    # sku, location, route_class, routed_to of every series at the last origin.
+    assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def overall(self) -> pd.DataFrame:
         """One row per method over all segments, best MASE first."""
@@ -99,6 +118,7 @@ def run_backtest(
     calendar: pd.DataFrame | None = None,
     codes: SeriesCodes | None = None,
     segments: pd.DataFrame | None = None,
+    thresholds: SegmentationThresholds | None = None,
     progress: bool = False,
 ) -> BacktestResult:
     """Refit and score the model and the baselines at every origin; pool the scores."""
@@ -107,9 +127,13 @@ def run_backtest(
         panel, frequency, folds=config.folds, horizon=horizon
     )
     codes = codes or SeriesCodes.from_panel(panel)
+    thresholds = thresholds or SegmentationThresholds()
+    min_history = config.min_history or 2 * horizon
     scored: list[pd.DataFrame] = []
     per_fold: list[pd.DataFrame] = []
     scales_all: list[pd.DataFrame] = []
+    routes: dict[str, str] = {}
+    classes = pd.DataFrame()
     with progress_bar("backtest folds", len(origins), enabled=progress) as advance:
         for fold, origin in enumerate(origins):
             history = panel[panel["date"] <= origin]
@@ -126,6 +150,14 @@ def run_backtest(
                 history, horizon=horizon, frequency=frequency, methods=config.baselines
             )
             forecasts = pd.concat([forecast, baselines], ignore_index=True)
+            # Classes from this fold's history only; routes from earlier folds only.
+            classes = route_classes(
+                history, segment(history, frequency, thresholds), min_history=min_history
+            )
+            routed = apply_routes(
+                forecasts, classes, routes, model=MODEL_METHOD, name=ROUTED_METHOD
+            )
+            forecasts = pd.concat([forecasts, routed], ignore_index=True)
             end = pd.Timestamp(forecast["date"].max())
             actuals = _actuals(panel, pd.Timestamp(origin), end)
             scales = series_scales(history)  # one-step naive scale (M5, the protocol)
@@ -133,8 +165,11 @@ def run_backtest(
             table = score(forecasts, actuals, scales, fold_segments)
             per_fold.append(table.assign(fold=fold, origin=pd.Timestamp(origin)))
             merged = forecasts.merge(actuals, on=["sku", "location", "date"], how="inner")
+            merged = merged.merge(classes, on=["sku", "location"], how="left")
             scored.append(merged.assign(fold=fold, origin=pd.Timestamp(origin)))
             scales_all.append(scales.assign(fold=fold))
+            so_far = pd.concat(scored, ignore_index=True)
+            routes = choose_routes(so_far[so_far["method"] != ROUTED_METHOD], model=MODEL_METHOD)
             advance(1)
     everything = pd.concat(scored, ignore_index=True)
     pooled = _pooled(everything, pd.concat(scales_all, ignore_index=True), segments)
@@ -144,6 +179,10 @@ def run_backtest(
         forecasts=everything,
         origins=[pd.Timestamp(o) for o in origins],
         horizon=horizon,
+        routes=routes,
+        assignments=classes.assign(
+            routed_to=classes["route_class"].map(routes).fillna(MODEL_METHOD)
+        ),
     )
 
 
@@ -159,5 +198,7 @@ def _pooled(
     actuals = scored[["sku", "location", "date", "actual"]].drop_duplicates(
         ["sku", "location", "date"]
     )
-    forecasts = scored.drop(columns=["actual", "fold", "origin"])
+    forecasts = scored.drop(
+        columns=["actual", "fold", "origin", "route_class", "routed_to"], errors="ignore"
+    )
     return score(forecasts, actuals, latest, _segments(scored, segments))
