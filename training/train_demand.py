@@ -58,6 +58,10 @@ def _artifacts(
 ) -> dict[str, Path]:
     backtest.table.to_csv(folder / "backtest.csv", index=False)
     backtest.per_fold.to_csv(folder / "backtest_per_fold.csv", index=False)
+    # The routing decision per class and per series is logged even while serving still uses
+    # the plain model (issue 3: applying routes at inference is the next step).
+    (folder / "routes.json").write_text(json.dumps(backtest.routes, indent=2))
+    backtest.assignments.to_csv(folder / "route_assignments.csv", index=False)
     (folder / "feature_spec.json").write_text(json.dumps(model.spec, indent=2, default=str))
     importance = model.feature_importance()
     importance.to_csv(folder / "feature_importance.csv", index=False)
@@ -70,6 +74,8 @@ def _artifacts(
         "backtest_per_fold": folder / "backtest_per_fold.csv",
         "spec": folder / "feature_spec.json",
         "importance": folder / "feature_importance.csv",
+        "routing": folder / "routes.json",
+        "routing_series": folder / "route_assignments.csv",
         "plots": plots,
     }
 
