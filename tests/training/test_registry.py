@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from mlflow.pyfunc import PythonModel
 
 from restock.home import HomePaths
+from tests.training.constant_model import ConstantModel
 from training.alias_history import AliasHistory, AliasMove
 from training.gate import GateThresholds
 from training.lifecycle import register_and_gate
@@ -45,18 +45,6 @@ GOOD = {"MASE": 0.8, "coverage80": 0.8}
 POSTGRES_URL = os.environ.get(
     "RESTOCK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-
-class ConstantModel(PythonModel):
-    """Predicts the same number for every row, so a loaded model tells which version it is."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> np.ndarray:
-        return np.full(len(model_input), self.value)
 
 
 @dataclass(frozen=True)

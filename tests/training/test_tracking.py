@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
-from mlflow.pyfunc import PythonModel
 
 from restock.home import HomePaths
+from tests.training.constant_model import ConstantModel
 from training.tracking import (
     RunResult,
     TrackingNotConfigured,
@@ -27,18 +27,6 @@ from training.tracking import (
 )
 
 EXAMPLE = pd.DataFrame({"sku_code": [0, 1, 2], "price": [1.5, 2.0, 2.5]})
-
-
-class ConstantModel(PythonModel):
-    """Predicts the same number for every row."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> np.ndarray:
-        return np.full(len(model_input), self.value)
 
 
 @pytest.fixture(scope="module")
