@@ -50,7 +50,7 @@ def _wmae(forecasts: pd.DataFrame, train: pd.DataFrame) -> pd.Series:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench walmart", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/walmart_store_sales"))
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--baselines", default=",".join(DEFAULT_METHODS))
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args(argv)
@@ -81,6 +81,10 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     table.sort_values("WMAE").to_csv(args.out / "walmart_backtest.csv")
     result.table.to_csv(args.out / "walmart_backtest_segments.csv", index=False)
+    # Every scored forecast and the routing, for per-series analysis (where a method loses).
+    result.forecasts.to_parquet(args.out / "walmart_forecasts.parquet")
+    result.assignments.to_csv(args.out / "walmart_routes.csv", index=False)
+    print(f"routes chosen on all folds: {result.routes or 'none (the model keeps every class)'}")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.sort_values("WMAE").round(3))
     print(f"{time.perf_counter() - started:.0f} s; tables in {args.out}")

@@ -50,6 +50,9 @@ class BacktestConfig:
     seed: int = 0
     # Series with fewer observed periods are routed as `short`; None: twice the horizon.
     min_history: int | None = None
+    # An extra fold one horizon before the first origin, scored only to choose the first
+    # fold's routes, so every reported fold of `restock_routed` is routed out of sample.
+    routing_warmup: bool = True
 
 
 @dataclass
@@ -65,6 +68,8 @@ class BacktestResult:
     routes: dict[str, str] = field(default_factory=dict)
     # sku, location, route_class, routed_to of every series at the last origin.
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Observed periods under which a series is `short`; inference must use the same.
+    min_history: int = 0
 
     def overall(self) -> pd.DataFrame:
         """One row per method over all segments, best MASE first."""
@@ -110,6 +115,24 @@ def _segments(history: pd.DataFrame, segments: pd.DataFrame | None) -> pd.DataFr
     return segments[["sku", "location"]].assign(segment=segments[column].astype("str"))
 
 
+def _warmup_origin(
+    panel: pd.DataFrame,
+    frequency: Frequency,
+    first: pd.Timestamp,
+    horizon: int,
+    min_history: int,
+) -> pd.Timestamp | None:
+    """One horizon before `first`, if the panel has `min_history` periods before that."""
+    step = _period_offset(frequency, panel["date"])
+    origin = pd.Timestamp(first)
+    for _ in range(horizon):
+        origin = origin - step
+    start = pd.Timestamp(panel["date"].min())
+    for _ in range(min_history):
+        start = start + step
+    return origin if origin >= start else None
+
+
 def run_backtest(
     panel: pd.DataFrame,
     frequency: Frequency,
@@ -134,8 +157,12 @@ def run_backtest(
     scales_all: list[pd.DataFrame] = []
     routes: dict[str, str] = {}
     classes = pd.DataFrame()
-    with progress_bar("backtest folds", len(origins), enabled=progress) as advance:
-        for fold, origin in enumerate(origins):
+    evidence: list[pd.DataFrame] = []  # scored rows routes are chosen from (warm-up included)
+    warmup = _warmup_origin(panel, frequency, origins[0], horizon, min_history)
+    plan = [(warmup, False)] if config.routing_warmup and warmup is not None else []
+    plan += [(pd.Timestamp(o), True) for o in origins]
+    with progress_bar("backtest folds", len(plan), enabled=progress) as advance:
+        for origin, reported in plan:
             history = panel[panel["date"] <= origin]
             model = DemandModel.fit(
                 history,
@@ -159,17 +186,20 @@ def run_backtest(
             )
             forecasts = pd.concat([forecasts, routed], ignore_index=True)
             end = pd.Timestamp(forecast["date"].max())
-            actuals = _actuals(panel, pd.Timestamp(origin), end)
-            scales = series_scales(history)  # one-step naive scale (M5, the protocol)
-            fold_segments = _segments(history, segments)
-            table = score(forecasts, actuals, scales, fold_segments)
-            per_fold.append(table.assign(fold=fold, origin=pd.Timestamp(origin)))
+            actuals = _actuals(panel, origin, end)
             merged = forecasts.merge(actuals, on=["sku", "location", "date"], how="inner")
             merged = merged.merge(classes, on=["sku", "location"], how="left")
-            scored.append(merged.assign(fold=fold, origin=pd.Timestamp(origin)))
-            scales_all.append(scales.assign(fold=fold))
-            so_far = pd.concat(scored, ignore_index=True)
-            routes = choose_routes(so_far[so_far["method"] != ROUTED_METHOD], model=MODEL_METHOD)
+            ours = merged[merged["method"] != ROUTED_METHOD]
+            evidence.append(ours.assign(fold=len(evidence)))
+            if reported:
+                fold = len(per_fold)
+                # One-step naive scale (M5, the protocol), from at least one horizon of errors.
+                scales = series_scales(history, min_pairs=horizon)
+                table = score(forecasts, actuals, scales, _segments(history, segments))
+                per_fold.append(table.assign(fold=fold, origin=origin))
+                scored.append(merged.assign(fold=fold, origin=origin))
+                scales_all.append(scales.assign(fold=fold))
+            routes = choose_routes(pd.concat(evidence, ignore_index=True), model=MODEL_METHOD)
             advance(1)
     everything = pd.concat(scored, ignore_index=True)
     pooled = _pooled(everything, pd.concat(scales_all, ignore_index=True), segments)
@@ -183,6 +213,7 @@ def run_backtest(
         assignments=classes.assign(
             routed_to=classes["route_class"].map(routes).fillna(MODEL_METHOD)
         ),
+        min_history=min_history,
     )
 
 

@@ -166,20 +166,24 @@ def rmsse(y: ArrayLike, yhat: ArrayLike, scale_sq: ArrayLike, series: ArrayLike)
     return _scaled_mean((b - a) ** 2, s, series, root=True)
 
 
-def series_scales(history: pd.DataFrame, season: int = 1) -> pd.DataFrame:
+def series_scales(history: pd.DataFrame, season: int = 1, *, min_pairs: int = 1) -> pd.DataFrame:
     """Per sku-location the in-sample naive errors that scale MASE (mae_scale) and RMSSE
     (mse_scale), from `demand` of the training history only.
 
     `season` is the naive's lag: 1 (default) is the one-step naive of M5 and BENCHMARK_PROTOCOL,
     the frequency's season length gives the M4 seasonal scale. Lags count rows, so pass the dense
-    cleaned panel (`features.clean.clean_sales`). A series with no lagged pair or a zero scale
-    (e.g. constant) gets NaN in both; their number is `attrs["no_scale"]`.
+    cleaned panel (`features.clean.clean_sales`). A series with fewer than `min_pairs` lagged
+    pairs or a zero scale (e.g. constant) gets NaN in both; their number is `attrs["no_scale"]`.
+    A scale from a handful of in-sample errors is noise, and one series divided by a near-zero
+    scale can dominate the mean over thousands (a Walmart department open for three weeks).
     """
     missing = [c for c in ("sku", "location", "date", "demand") if c not in history.columns]
     if missing:
         raise ValueError(f"history lacks column(s) {missing}; pass the cleaned panel")
     if season < 1:
         raise ValueError(f"season must be >= 1 (the naive's lag), got {season}")
+    if min_pairs < 1:
+        raise ValueError(f"min_pairs must be >= 1, got {min_pairs}")
     groups = history.groupby(["sku", "location"], observed=True, sort=True)
     sid = groups.ngroup().to_numpy()
     n_series = groups.ngroups
@@ -192,7 +196,7 @@ def series_scales(history: pd.DataFrame, season: int = 1) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         mae_scale = np.bincount(owner, weights=np.abs(diff), minlength=n_series) / pairs
         mse_scale = np.bincount(owner, weights=diff**2, minlength=n_series) / pairs
-    no_scale = ~(np.isfinite(mae_scale) & (mae_scale > 0))
+    no_scale = ~(np.isfinite(mae_scale) & (mae_scale > 0)) | (pairs < min_pairs)
     mae_scale[no_scale] = np.nan
     mse_scale[no_scale] = np.nan
     out = groups.size().index.to_frame(index=False)

@@ -8,25 +8,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from restock.plotting import pyplot
+
 __all__ = ["plot_calibration", "plot_drivers", "plot_forecasts"]
 
 _QUANTILE_COLUMNS = {"p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95, "p98": 0.98}
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display on servers and CI
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def plot_forecasts(
     forecasts: pd.DataFrame, history: pd.DataFrame, method: str, path: Path, *, series: int = 6
 ) -> Path:
     """The highest-volume series: recent history, actuals, P50 and the P10-P90 band per fold."""
-    plt = _pyplot()
+    plt = pyplot()
     mine = forecasts[forecasts["method"] == method]
     volume = mine.groupby(["sku", "location"], observed=True)["actual"].sum()
     top = volume.sort_values(ascending=False).head(series).index
@@ -54,7 +47,7 @@ def plot_forecasts(
 
 def plot_calibration(forecasts: pd.DataFrame, method: str, path: Path) -> Path:
     """Share of actuals below each quantile forecast vs the quantile's nominal level."""
-    plt = _pyplot()
+    plt = pyplot()
     mine = forecasts[forecasts["method"] == method]
     present = [c for c in _QUANTILE_COLUMNS if c in mine.columns and mine[c].notna().any()]
     nominal = [_QUANTILE_COLUMNS[c] for c in present]
@@ -78,7 +71,7 @@ def plot_drivers(
 
     A Tweedie model adds contributions on its log link, so `scale` says which units they are in.
     """
-    plt = _pyplot()
+    plt = pyplot()
     column = "mean_abs_shap" if "mean_abs_shap" in importance.columns else importance.columns[-1]
     ranked = importance.sort_values(column, ascending=True).tail(top)
     fig, ax = plt.subplots(figsize=(6.5, 0.28 * len(ranked) + 1.2))

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
-from training.demand import DemandModel
 from training.leadtime import LeadTimeModel
+from training.routed import RoutedForecaster
 
 __all__ = ["DemandPyfunc", "LeadTimePyfunc", "plain_columns"]
 
@@ -26,17 +26,18 @@ def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 class DemandPyfunc(PythonModel):
     """Input: a cleaned-panel history (sku, location, date, units, demand, price, on_promo, ...);
-    output: quantile forecasts for the next H periods of every series in it."""
+    output: quantile forecasts for the next H periods of every series in it, with `routed_to`
+    naming the method each series used (the model, or the baseline its class is routed to)."""
 
-    def __init__(self, model: DemandModel) -> None:
-        self.model = model
+    def __init__(self, forecaster: RoutedForecaster) -> None:
+        self.forecaster = forecaster
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
         history = model_input.astype({"sku": "category", "location": "category"})
         history = history.sort_values(["sku", "location", "date"], ignore_index=True)
-        return plain_columns(self.model.predict(history))
+        return plain_columns(self.forecaster.predict(history))
 
 
 class LeadTimePyfunc(PythonModel):

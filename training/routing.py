@@ -20,9 +20,14 @@ import pandas as pd
 
 from training.quantiles import QUANTILE_COLUMNS, finalize_quantiles
 
-__all__ = ["SHORT", "apply_routes", "choose_routes", "route_classes"]
+__all__ = ["ROUTABLE", "SHORT", "apply_routes", "choose_routes", "route_classes"]
 
 SHORT = "short"
+# Classes where a global model is structurally weak: a series that says little about itself
+# (short), or whose demand is mostly zeros. Smooth and erratic series stay with the model: a
+# baseline beating it there is usually a season (seasonal naive wins holiday folds on Walmart
+# and loses the rest), not a structural gap.
+ROUTABLE: frozenset[str] = frozenset({SHORT, "intermittent", "lumpy", "no_demand"})
 _KEYS = ["sku", "location"]
 
 
@@ -39,22 +44,54 @@ def route_classes(
     return classes[_KEYS].assign(route_class=route)
 
 
-def choose_routes(scored: pd.DataFrame, *, model: str, min_rows: int = 30) -> dict[str, str]:
+def choose_routes(
+    scored: pd.DataFrame,
+    *,
+    model: str,
+    min_rows: int = 30,
+    routable: frozenset[str] = ROUTABLE,
+) -> dict[str, str]:
     """Per route class, the method with the lowest MAE on `scored` (forecast rows with `actual`
-    and `route_class`); ties and classes with under `min_rows` model rows keep the model."""
+    and `route_class`); ties, classes outside `routable` and classes with under `min_rows`
+    model rows keep the model.
+
+    With a `fold` column the winner must also beat the model on most folds where the class has
+    `min_rows` rows: a method that won one season by a mile (a holiday fold) but loses the
+    others stays out. Routing a class is a bet on its future; one lucky fold is not evidence.
+    """
     if scored.empty:
         return {}
     rows = scored.assign(abs_error=(scored["actual"] - scored["p50"]).abs())
     routes: dict[str, str] = {}
     for route_class, group in rows.groupby("route_class"):
+        if str(route_class) not in routable:
+            continue
         mae = group.groupby("method")["abs_error"].mean()
         counts = group.groupby("method").size()
         if model not in mae.index or counts.get(model, 0) < min_rows:
             continue
         best = str(mae.idxmin())
-        if best != model and mae[best] < mae[model]:
-            routes[str(route_class)] = best
+        if best == model or not mae[best] < mae[model]:
+            continue
+        if "fold" in group.columns and not _wins_most_folds(group, best, model, min_rows):
+            continue
+        routes[str(route_class)] = best
     return routes
+
+
+def _wins_most_folds(group: pd.DataFrame, method: str, model: str, min_rows: int) -> bool:
+    wins = losses = 0
+    pair = group[group["method"].isin([method, model])]
+    for _, fold in pair.groupby("fold"):
+        mae = fold.groupby("method")["abs_error"].mean()
+        counts = fold.groupby("method").size()
+        if counts.get(model, 0) < min_rows or method not in mae.index:
+            continue
+        if mae[method] < mae[model]:
+            wins += 1
+        else:
+            losses += 1
+    return wins > losses
 
 
 def apply_routes(

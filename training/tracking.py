@@ -41,7 +41,15 @@ __all__ = [
 ]
 
 # What a logged model needs to be loaded and to predict; pinned to the running versions.
-MODEL_REQUIREMENTS: tuple[str, ...] = ("mlflow", "lightgbm", "pandas", "numpy", "scikit-learn")
+# statsforecast: routed series are forecast by a baseline at inference (training/routed.py).
+MODEL_REQUIREMENTS: tuple[str, ...] = (
+    "mlflow",
+    "lightgbm",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "statsforecast",
+)
 TAG_GIT_COMMIT = "restock.git_commit"
 TAG_VERSION = "restock.version"
 

@@ -15,13 +15,20 @@ from features.storage import load_dataset
 from features.store import FeatureStore
 from restock.home import HomePaths
 from restock.settings import Settings
-from training.backtest import MODEL_METHOD, BacktestConfig, BacktestResult, run_backtest
+from training.backtest import (
+    MODEL_METHOD,
+    ROUTED_METHOD,
+    BacktestConfig,
+    BacktestResult,
+    run_backtest,
+)
 from training.demand import DemandModel
 from training.gate import GateThresholds
 from training.outcome import ModelOutcome, register_outcome
 from training.plots import plot_calibration, plot_drivers, plot_forecasts
 from training.pyfuncs import DemandPyfunc, plain_columns
 from training.registry import DEMAND_MODEL
+from training.routed import RoutedForecaster
 from training.tracking import configure_tracking, ensure_experiment, log_training_run
 
 __all__ = ["gate_thresholds", "load_training_panel", "train_demand"]
@@ -58,16 +65,15 @@ def _artifacts(
 ) -> dict[str, Path]:
     backtest.table.to_csv(folder / "backtest.csv", index=False)
     backtest.per_fold.to_csv(folder / "backtest_per_fold.csv", index=False)
-    # The routing decision per class and per series is logged even while serving still uses
-    # the plain model (issue 3: applying routes at inference is the next step).
+    # The routing decision per class and per series: what the registered forecaster applies.
     (folder / "routes.json").write_text(json.dumps(backtest.routes, indent=2))
     backtest.assignments.to_csv(folder / "route_assignments.csv", index=False)
     (folder / "feature_spec.json").write_text(json.dumps(model.spec, indent=2, default=str))
     importance = model.feature_importance()
     importance.to_csv(folder / "feature_importance.csv", index=False)
     plots = folder / "plots"
-    plot_forecasts(backtest.forecasts, panel, MODEL_METHOD, plots / "forecast_vs_actual.png")
-    plot_calibration(backtest.forecasts, MODEL_METHOD, plots / "calibration.png")
+    plot_forecasts(backtest.forecasts, panel, ROUTED_METHOD, plots / "forecast_vs_actual.png")
+    plot_calibration(backtest.forecasts, ROUTED_METHOD, plots / "calibration.png")
     plot_drivers(_shap_summary(model, panel), plots / "shap_summary.png")
     return {
         "backtest": folder / "backtest.csv",
@@ -106,6 +112,7 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
         calendar=dataset.calendar,
         codes=codes,
         segments=segments,
+        thresholds=settings.segmentation,
         progress=progress,
     )
     model = DemandModel.fit(
@@ -116,9 +123,17 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
         num_boost_round=config.num_boost_round,
         progress=progress,
     )
+    forecaster = RoutedForecaster(
+        model,
+        routes=dict(backtest.routes),
+        min_history=backtest.min_history,
+        thresholds=settings.segmentation,
+    )
     overall = backtest.overall()
-    metrics = backtest.metrics(MODEL_METHOD)
-    baselines = {m: backtest.metrics(m) for m in overall.index if m != MODEL_METHOD}
+    # The gate judges what serving will run: the model with its routes, scored out of sample.
+    metrics = backtest.metrics(ROUTED_METHOD)
+    ours = {MODEL_METHOD, ROUTED_METHOD}
+    baselines = {m: backtest.metrics(m) for m in overall.index if m not in ours}
     configure_tracking(paths, settings.tracking_uri)
     ensure_experiment(EXPERIMENT, paths)
     last = panel["date"].max()
@@ -136,6 +151,8 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
                 "training_start": str(panel["date"].min().date()),
                 "training_end": str(last.date()),
                 "origins": ",".join(str(o.date()) for o in backtest.origins),
+                "routes": json.dumps(backtest.routes, sort_keys=True),
+                "min_history": backtest.min_history,
             },
             metrics={
                 f"{method}.{name}": value
@@ -145,7 +162,7 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
             },
             tags={"restock.dataset": dataset.name, "restock.data_hash": _data_hash(paths)},
             artifacts=_artifacts(Path(tmp), backtest, model, panel),
-            model=DemandPyfunc(model),
+            model=DemandPyfunc(forecaster),
             input_example=example,
         )
     return register_outcome(

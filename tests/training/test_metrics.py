@@ -150,6 +150,14 @@ def test_series_scales_one_step_naive_by_hand() -> None:
     assert scales.loc["A", "periods"] == 4
 
 
+@pytest.mark.parametrize(("min_pairs", "has_scale"), [(3, True), (4, False)])
+def test_series_scales_need_enough_naive_errors(min_pairs: int, has_scale: bool) -> None:
+    # A has 3 one-step naive errors: a scale from fewer than `min_pairs` is no scale.
+    scales = series_scales(_history(), 1, min_pairs=min_pairs).set_index("sku")
+    assert np.isfinite(scales.loc["A", "mae_scale"]) == has_scale
+    assert scales.attrs["no_scale"] == (2 if has_scale else 3)
+
+
 def test_series_scales_seasonal_lag() -> None:
     scales = series_scales(_history(), 2).set_index("sku")
     # A at lag 2: errors 2 - 1 = 1 and 2 - 3 = -1.

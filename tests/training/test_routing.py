@@ -128,3 +128,36 @@ def test_unrouted_series_keep_the_model_forecast() -> None:
     classes = pd.DataFrame({"sku": ["A"], "location": ["L"], "route_class": ["smooth"]})
     out = apply_routes(model, classes, {SHORT: "naive"}, model="m", name="routed")
     assert out.loc[0, "p50"] == 2.0 and out.loc[0, "routed_to"] == "m"
+
+
+def test_a_route_must_win_most_folds() -> None:
+    # naive wins fold 0 by far (pooled it wins) but loses folds 1 and 2: stays with the model.
+    fold0 = _scored({("short", "m"): 9.0, ("short", "naive"): 1.0}).assign(fold=0)
+    fold1 = _scored({("short", "m"): 1.0, ("short", "naive"): 2.0}).assign(fold=1)
+    fold2 = _scored({("short", "m"): 1.0, ("short", "naive"): 2.0}).assign(fold=2)
+    three = pd.concat([fold0, fold1, fold2], ignore_index=True)
+    assert choose_routes(three.drop(columns="fold"), model="m") == {"short": "naive"}
+    assert choose_routes(three, model="m") == {}
+    # Two wins of three folds route it.
+    fold2_won = _scored({("short", "m"): 3.0, ("short", "naive"): 2.0}).assign(fold=2)
+    most = pd.concat([fold0, fold1, fold2_won], ignore_index=True)
+    assert choose_routes(most, model="m") == {"short": "naive"}
+    steady = pd.concat(
+        [_scored({("short", "m"): 3.0, ("short", "naive"): 1.0}).assign(fold=f) for f in range(2)],
+        ignore_index=True,
+    )
+    assert choose_routes(steady, model="m") == {"short": "naive"}
+
+
+def test_smooth_and_erratic_classes_stay_with_the_model() -> None:
+    scored = _scored(
+        {
+            ("smooth", "m"): 5.0,
+            ("smooth", "naive"): 1.0,
+            ("erratic", "m"): 5.0,
+            ("erratic", "naive"): 1.0,
+            ("lumpy", "m"): 5.0,
+            ("lumpy", "naive"): 1.0,
+        }
+    )
+    assert choose_routes(scored, model="m") == {"lumpy": "naive"}

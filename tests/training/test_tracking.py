@@ -119,6 +119,7 @@ def test_log_training_run_logs_everything_in_one_run(home: HomePaths, tmp_path: 
         "pandas",
         "numpy",
         "scikit-learn",
+        "statsforecast",
     ]
     # The logged model carries the metrics too (MLflow 3 model page).
     logged = client.get_logged_model(result.model_uri.removeprefix("models:/"))

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mlflow
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from restock.cli import app
 from restock.settings import Settings
+from training.pyfuncs import plain_columns
 from training.registry import DEMAND_MODEL, LEADTIME_MODEL, champion, history, open_registry
+from training.tracking import configure_tracking
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
@@ -52,3 +56,15 @@ def test_train_registers_gates_and_rolls_back(trained_home: Path) -> None:
     assert [m.id for m in after] == sorted(m.id for m in after)  # append-only, in order
     assert "champion" in _cli(trained_home, "models", "list")
     assert "rollback" in _cli(trained_home, "models", "history")
+
+
+def test_registered_forecaster_predicts_from_the_panel(trained_home: Path) -> None:
+    settings = Settings(home=trained_home)
+    configure_tracking(settings.paths, settings.tracking_uri)
+    forecaster = mlflow.pyfunc.load_model(f"models:/{DEMAND_MODEL}/1")
+    panel = pd.read_parquet(settings.paths.cleaned / "panel.parquet")
+    out = forecaster.predict(plain_columns(panel))
+    series = panel[["sku", "location"]].drop_duplicates()
+    assert len(out) == len(series) * 28
+    assert {"p10", "p50", "p90", "p98", "routed_to"} <= set(out.columns)
+    assert (out["p98"] >= out["p10"]).all() and (out["p10"] >= 0).all()
