@@ -222,6 +222,14 @@ LOCATIONS = Contract(
             required=False,
             nullable=True,
         ),
+        Column(
+            "tier",
+            Kind.TEXT,
+            "customer priority tier (e.g. platinum, gold, standard): its service target in "
+            "service_policy and its priority when DC stock is short",
+            required=False,
+            default="standard",
+        ),
     ),
 )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from restock.plotting import pyplot
 from restock.settings import SegmentationThresholds
 
 __all__ = ["plot_segments"]
@@ -22,11 +23,7 @@ _PATTERN_COLOURS = {
 
 def plot_segments(segments: pd.DataFrame, thresholds: SegmentationThresholds, path: Path) -> Path:
     """Write a two-panel PNG of `features.segment.segment` output; returns `path`."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display on servers and CI
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (pareto, pattern) = plt.subplots(1, 2, figsize=(12, 4.8))
     ranked = segments.sort_values("value", ascending=False)
     share = ranked["cum_share"].to_numpy()

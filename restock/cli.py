@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from restock.settings import Settings, load_settings
+from serving.cli_admin import admin_app, audit_verify
 
 app = typer.Typer(
     name="restock",
@@ -22,6 +23,10 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Registered models: versions, alias history, promote, rollback.")
 app.add_typer(models_app, name="models")
+app.add_typer(admin_app, name="admin")
+audit_app = typer.Typer(help="The audit log of every decision and model move.")
+audit_app.command("verify")(audit_verify)
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 
@@ -179,7 +184,7 @@ def demo(
     train: Annotated[bool, typer.Option(help="train, backtest and gate the models")] = True,
     home: HomeOption = None,
 ) -> None:
-    """End-to-end demo on built-in synthetic data: ingest, validate, features, train, gate."""
+    """End-to-end demo on synthetic data: ingest, validate, features, train, gate, plan."""
     from features.sources import Source
     from restock.views import show_features, show_ingest
 
@@ -199,6 +204,82 @@ def demo(
         for outcome in train_models(settings):
             if outcome is not None:
                 show_outcome(console, outcome)
+        from flows.plan_replenishment import plan_replenishment
+        from restock.views import show_plan
+
+        show_plan(console, plan_replenishment(settings, actor="restock demo"))
+
+
+@app.command()
+def plan(
+    home: HomeOption = None,
+    top: Annotated[int, typer.Option(min=0, help="largest lines to print")] = 10,
+) -> None:
+    """Suggest purchase orders at the data's review date and put them in the approval queue."""
+    from features.loaders.errors import SourceError
+    from planning.plan import PlanningError
+    from restock.views import show_plan
+
+    settings = _settings(home)
+    from flows.plan_replenishment import plan_replenishment
+
+    try:
+        result = plan_replenishment(settings)
+    except (SourceError, PlanningError) as exc:
+        raise _fail(str(exc)) from None
+    show_plan(console, result, top=top)
+
+
+@app.command()
+def simulate(
+    home: HomeOption = None,
+    periods: Annotated[
+        int | None, typer.Option(min=4, help="periods replayed (default: 13 weeks)")
+    ] = None,
+) -> None:
+    """Replay 13 weeks of demand: restock's policy vs z*sqrt(L)*sigma and min/max."""
+    from features.loaders.errors import SourceError
+    from planning.inputs import load_inputs
+    from planning.plots import plot_tradeoff
+    from planning.simulate import run_simulation
+    from restock.views import show_simulation
+
+    settings = _settings(home)
+    try:
+        inputs = load_inputs(settings)
+        report = run_simulation(settings, inputs, periods=periods, progress=settings.show_progress)
+    except (SourceError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    reports = settings.paths.reports
+    path = plot_tradeoff(report.curve, reports / "simulation_tradeoff.png")
+    report.table.to_csv(reports / "simulation.csv", index=False)
+    show_simulation(console, report)
+    console.print(f"trade-off plot: {path}")
+    console.print(f"table: {reports / 'simulation.csv'}")
+
+
+@app.command()
+def serve(
+    home: HomeOption = None,
+    host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
+) -> None:
+    """Serve forecasts, explanations, the PO approval queue and model admin over HTTP."""
+    import uvicorn
+
+    from serving.app import UnsafeConfiguration, create_app
+
+    settings = _settings(home)
+    try:
+        api = create_app(settings)
+    except UnsafeConfiguration as exc:
+        raise _fail(str(exc)) from None
+    uvicorn.run(
+        api,
+        host=host or settings.serving.host,
+        port=port or settings.serving.port,
+        log_level="warning",
+    )
 
 
 ModelOption = Annotated[str, typer.Option("--model", help="demand-forecaster | lead-time")]

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from features.contracts import Column, Contract
     from features.ingest import IngestReport
     from features.pipeline import FeaturesReport
+    from planning.plan import PlanResult
+    from planning.simulate import SimulationReport
     from training.alias_history import AliasMove
     from training.outcome import ModelOutcome
     from training.registry import VersionInfo
@@ -192,3 +194,87 @@ def show_history(console: Console, name: str, moves: list[AliasMove]) -> None:
             m.reason,
         )
     console.print(table)
+
+
+def show_plan(console: Console, result: PlanResult, *, top: int = 10) -> None:
+    """The plan's totals, its POs by status, and the largest lines with their reasons."""
+    summary = result.summary
+    table = result.table
+    ordered = table[table["quantity"] > 0]
+    console.rule("replenishment plan")
+    if summary is not None:
+        console.print(
+            f"review date {summary.review_date}: {summary.order_count} POs, "
+            f"{summary.line_count} lines, total value {summary.total_value:,.2f}; "
+            f"[bold]{summary.needs_approval} need approval[/bold], "
+            f"{summary.auto_approved} auto-approved (plan {summary.plan_id})"
+        )
+    console.print(
+        f"{len(table)} series reviewed ({(table['source_kind'] == 'dc').sum()} store lines from "
+        f"a DC), {len(ordered)} to order; "
+        f"{int(ordered['short'].sum())} cut by DC allocation"
+    )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    if ordered.empty:
+        return
+    grid = Table(title=f"largest {min(top, len(ordered))} lines by value")
+    for name in (
+        "sku",
+        "location",
+        "from",
+        "qty",
+        "value",
+        "E[demand L+R]",
+        "safety",
+        "position",
+        "LT p50/p90 d",
+        "P(stockout)",
+        "flags",
+    ):
+        grid.add_column(
+            name, justify="left" if name in ("sku", "location", "from", "flags") else "right"
+        )
+    value = ordered["quantity"] * ordered["unit_cost"].fillna(0.0)
+    for i in value.sort_values(ascending=False).index[:top]:
+        row = ordered.loc[i]
+        grid.add_row(
+            str(row["sku"]),
+            str(row["location"]),
+            str(row["source"]),
+            f"{int(row['quantity']):,}",
+            f"{value[i]:,.2f}",
+            f"{row['expected_demand']:.1f}",
+            f"{row['safety_stock']:.1f}",
+            f"{row['position']:.0f}",
+            f"{row['lead_time_p50']:.1f}/{row['lead_time_p90']:.1f}",
+            f"{row['stockout_probability']:.0%}",
+            ", ".join(str(f) for f in row["flags"]) or "-",
+        )
+    console.print(grid)
+
+
+def show_simulation(console: Console, report: SimulationReport) -> None:
+    """Per segment: target vs achieved fill rate and the stock each policy needed for it."""
+    console.rule("policy simulation")
+    for line in report.setup:
+        console.print(f"  {line}")
+    table = report.table
+    grid = Table(title="achieved service and stock per segment (nominal targets)")
+    grid.add_column("segment")
+    grid.add_column("series", justify="right")
+    grid.add_column("target fill", justify="right")
+    policies = list(dict.fromkeys(table["policy"]))
+    for policy in policies:
+        grid.add_column(f"{policy}\nfill / CSL", justify="right")
+        grid.add_column(f"{policy}\nstock value", justify="right")
+    for segment, rows in table.groupby("segment", sort=True):
+        by = rows.set_index("policy")
+        first = by.iloc[0]
+        cells = [str(segment), f"{int(first['series'])}", f"{first['target_fill_rate']:.1%}"]
+        for policy in policies:
+            row = by.loc[policy]
+            cells.append(f"{row['fill_rate']:.1%} / {row['cycle_service_level']:.1%}")
+            cells.append(f"{row['inventory_value']:,.0f}")
+        grid.add_row(*cells)
+    console.print(grid)

@@ -188,8 +188,18 @@ def _locations(world: _World) -> pd.DataFrame:
             "kind": pd.Series(["dc"] * n_dcs + ["store"] * len(world.store_names), dtype="str"),
             "region": pd.Series([*region, *region[world.store_dc]], dtype="str"),
             "parent": pd.Series([None] * n_dcs + list(world.dc_names[world.store_dc]), dtype="str"),
+            # Every fourth store is a platinum customer, the next a gold one: enough of each
+            # for allocation under short DC stock to show its tiers.
+            "tier": pd.Series(
+                ["standard"] * n_dcs
+                + [_STORE_TIERS[k % len(_STORE_TIERS)] for k in range(len(world.store_names))],
+                dtype="str",
+            ),
         }
     )
+
+
+_STORE_TIERS = ("platinum", "gold", "standard", "standard")
 
 
 def demo_service_policy() -> pd.DataFrame:

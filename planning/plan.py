@@ -1,0 +1,394 @@
+"""A replenishment plan end to end: champion forecasts and lead times, stock, service targets ->
+suggested POs in the queue, each line with the numbers and flags behind it.
+
+Order of work at one review date (DESIGN.md section 5):
+
+1. stores: demand over lead time + review from the champion's quantiles (Monte Carlo with the
+   lane's lead-time distribution), (R, s, S) at the store's segment target made stricter by its
+   customer tier, rounded to packs (and MOQ when a supplier ships directly);
+2. DC stock is shared among the store requests it cannot all cover (tiers, then fair share);
+3. DCs: demand = the sum of their stores' demand, target = the strictest among those stores,
+   supplier lead times from the lead-time champion (else the lanes' recent receipts), MOQ/pack;
+4. an optional budget cap on supplier lines, flags, then one transaction into the PO queue.
+
+`build_plan` computes without writing; `plan_replenishment` writes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from inventory.ordering import cap_to_budget
+from monitoring.alerts import Alerts
+from orders.domain import (
+    Allocation,
+    Driver,
+    Explanation,
+    LineDraft,
+    PlanDraft,
+    PlanRecord,
+    PlanSummary,
+    SeriesReview,
+    ServiceKind,
+    SourceKind,
+    money,
+)
+from orders.repository import PurchaseOrderQueue
+from planning.decide import MonteCarlo
+from planning.flags import busiest_window, forecast_changed, line_flags, under_drift_alert
+from planning.forecasts import SeriesForecasts, forecast_series
+from planning.inputs import PlanningInputs, load_inputs
+from planning.lead_times import lane_lead_times, transfer_lead_times
+from planning.overrides import Overrides, apply_overrides, horizon_dates
+from planning.stages import StageInput, allocate_transfers, dc_stage_input, decide_stage
+from planning.targets import service_targets
+from restock.settings import Settings
+from training.loading import LoadedModel, load_registered
+from training.registry import DEMAND_MODEL, LEADTIME_MODEL
+
+__all__ = ["PlanResult", "PlanningError", "build_plan", "plan_replenishment"]
+
+_KEYS = ["sku", "location"]
+
+
+class PlanningError(RuntimeError):
+    """A plan cannot be made; the message says what is missing and which command provides it."""
+
+
+@dataclass
+class PlanResult:
+    """Every reviewed series (`table`), the draft for the queue, and what was written."""
+
+    table: pd.DataFrame
+    draft: PlanDraft
+    notes: list[str] = field(default_factory=list)
+    record: PlanRecord | None = None
+    summary: PlanSummary | None = None
+
+
+def _store_series(inputs: PlanningInputs, forecasts: SeriesForecasts) -> pd.DataFrame:
+    data = inputs.dataset
+    items = data.items.astype({"sku": "str", "supplier": "str"})
+    price = pd.to_numeric(items["unit_price"], errors="coerce")
+    items = items.assign(unit_cost=pd.to_numeric(items["unit_cost"], errors="coerce").fillna(price))
+    locations = data.locations.astype({"location": "str"})
+    segments = inputs.segments.astype({"sku": "str", "location": "str"})[[*_KEYS, "segment"]]
+    series = forecasts.keys.merge(segments, on=_KEYS, how="left")
+    series = series.merge(
+        items[["sku", "supplier", "unit_cost", "pack_size", "moq", "lifecycle", "category"]],
+        on="sku",
+        how="left",
+    )
+    series = series.merge(
+        locations[["location", "kind", "parent", "tier"]], on="location", how="left"
+    )
+    series = series.merge(
+        inputs.stock[[*_KEYS, "on_hand", "on_order", "backorders"]], on=_KEYS, how="left"
+    )
+    for column in ("on_hand", "on_order", "backorders"):
+        series[column] = series[column].astype("float64").fillna(0.0)
+    series["segment"] = series["segment"].fillna("*").astype("str")
+    series["tier"] = series["tier"].fillna("standard").astype("str")
+    series["supplier"] = series["supplier"].fillna("unknown").astype("str")
+    series["pack_size"] = series["pack_size"].fillna(1).astype("int64")
+    series["moq"] = series["moq"].fillna(0).astype("int64")
+    parent = series["parent"].astype("str").where(series["parent"].notna(), "")
+    series["source"] = np.where(parent != "", parent, series["supplier"])
+    series["source_kind"] = np.where(parent != "", "dc", "supplier")
+    # A transfer from the DC moves whole packs but owes no supplier minimum order.
+    series["moq"] = np.where(parent != "", 0, series["moq"]).astype("int64")
+    return series.drop(columns="parent")
+
+
+def _lead_days(
+    series: pd.DataFrame,
+    inputs: PlanningInputs,
+    leadtime: LoadedModel | None,
+    settings: Settings,
+) -> pd.DataFrame:
+    lanes = series.assign(supplier=series["source"])[["supplier", "sku", "location"]]
+    by_dc = (series["source_kind"] == "dc").to_numpy()
+    out = transfer_lead_times(lanes, days=settings.planning.transfer_days)
+    if (~by_dc).any():
+        supplier = lane_lead_times(
+            lanes[~by_dc],
+            inputs.dataset.receipts,
+            review_date=inputs.review_date,
+            model=leadtime,
+            assumed_days=settings.planning.assumed_lead_time_days,
+        )
+        out.loc[~by_dc, supplier.columns] = supplier.to_numpy()
+    return out
+
+
+def _dc_stock(inputs: PlanningInputs, stores: pd.DataFrame) -> pd.DataFrame:
+    stock = inputs.stock.astype({"sku": "str", "location": "str"})
+    moving = stores[stores["source_kind"] == "dc"]
+    out = (
+        moving.groupby(["sku", "source"])["allocated"]
+        .sum()
+        .rename("transfers_out")
+        .reset_index()
+        .rename(columns={"source": "location"})
+    )
+    out = out.merge(stock, on=_KEYS, how="left")
+    for column in ("on_hand", "on_order", "backorders"):
+        out[column] = out[column].astype("float64").fillna(0.0)
+    return out
+
+
+def _cap_budget(table: pd.DataFrame, budget: float | None, notes: list[str]) -> pd.DataFrame:
+    supplier = (table["source_kind"] == "supplier").to_numpy() & (table["quantity"] > 0).to_numpy()
+    if budget is None or not supplier.any():
+        return table
+    rows = np.flatnonzero(supplier)
+    capped = cap_to_budget(
+        table["quantity"].to_numpy()[rows],
+        table["unit_cost"].to_numpy(dtype=np.float64)[rows],
+        budget,
+        table["pack_size"].to_numpy()[rows],
+        table["moq"].to_numpy()[rows],
+        priority=table["stockout_probability"].to_numpy()[rows],
+    )
+    cut = int((capped.quantities < table["quantity"].to_numpy()[rows]).sum())
+    if cut:
+        notes.append(f"budget {budget:,.0f}: {cut} supplier lines cut (lowest stockout risk first)")
+    table.loc[table.index[rows], "quantity"] = capped.quantities
+    return table
+
+
+def _flag(
+    table: pd.DataFrame, inputs: PlanningInputs, settings: Settings, previous: dict
+) -> pd.Series:
+    keys = list(zip(table["sku"].astype("str"), table["location"].astype("str"), strict=True))
+    expected = table["expected_demand"].to_numpy(dtype=np.float64)
+    changed = forecast_changed(expected, keys, previous, settings.planning.forecast_change)
+    active = Alerts(settings.database).active()
+    drift = under_drift_alert(active, keys, table["segment"].astype("str").tolist())
+    # A DC's history is the sum of its stores' sales.
+    panel = inputs.panel.astype({"sku": "str", "location": "str"})
+    parents = inputs.dataset.locations
+    parents = parents[parents["parent"].notna()]
+    parent_of = dict(
+        zip(parents["location"].astype("str"), parents["parent"].astype("str"), strict=True)
+    )
+    dc_panel = panel.assign(location=panel["location"].map(parent_of))
+    dc_panel = dc_panel[dc_panel["location"].notna()]
+    dc_sums = dc_panel.groupby(["sku", "location", "date"])["demand"].sum().reset_index()
+    history = pd.concat([panel[[*_KEYS, "date", "demand"]], dc_sums], ignore_index=True)
+    per_year = inputs.frequency.periods_per_year
+    windows = table["protection_periods"].to_numpy()
+    busiest = busiest_window(history, table[_KEYS], windows, periods_back=per_year)
+    far = (table["quantity"].to_numpy() > settings.planning.far_above_history * busiest) & (
+        busiest > 0
+    )
+    flags = line_flags(
+        changed=changed,
+        new_item=(table["lifecycle"].astype("str") == "new").to_numpy(),
+        drift=drift,
+        far_above=far,
+        shortfall=table["short"].fillna(False).to_numpy(dtype=bool),
+    )
+    return pd.Series(flags, index=table.index)
+
+
+def _explanation(row: pd.Series, versions: tuple[str, str | None], drivers: dict) -> Explanation:
+    allocation = None
+    if row["source_kind"] == "dc" and bool(row["short"]):
+        allocation = Allocation(
+            requested=int(row["requested"]),
+            allocated=int(row["allocated"]),
+            tier=int(row["priority"]),
+        )
+    key = (str(row["sku"]), str(row["location"]))
+    return Explanation(
+        inventory_position=float(row["on_hand"] + row["on_order"] - row["backorders"]),
+        on_hand=float(row["on_hand"]),
+        on_order=float(row["on_order"]),
+        backorders=float(row["backorders"]),
+        expected_demand=float(row["expected_demand"]),
+        safety_stock=float(row["safety_stock"]),
+        reorder_point=float(row["reorder_point"]),
+        order_up_to=float(row["order_up_to"]),
+        lead_time_p50=float(row["lead_time_p50"]),
+        lead_time_p90=float(row["lead_time_p90"]),
+        review_period=float(row["review_days"]),
+        service_target=float(row["service_target"]),
+        service_kind=ServiceKind(row["service_kind"]),
+        stockout_probability=float(row["stockout_probability"]),
+        segment=str(row["segment"]),
+        forecast_model_version=versions[0],
+        leadtime_model_version=str(row["lead_time_source"]),
+        drivers=tuple(
+            Driver(feature=str(d["feature"]), contribution=float(d["contribution"]))
+            for d in drivers.get(key, [])
+        ),
+        allocation=allocation,
+    )
+
+
+def build_plan(
+    settings: Settings,
+    *,
+    inputs: PlanningInputs | None = None,
+    actor: str = "restock plan",
+) -> PlanResult:
+    """Compute the plan at the data's review date without writing it."""
+    inputs = inputs or load_inputs(settings)
+    notes = list(inputs.notes)
+    demand = load_registered(settings, name=DEMAND_MODEL)
+    if demand is None:
+        raise PlanningError(
+            f"no champion '{DEMAND_MODEL}' model: run `restock train`, or promote a version "
+            "with `restock models promote VERSION`"
+        )
+    leadtime = load_registered(settings, name=LEADTIME_MODEL)
+    if leadtime is None and not inputs.dataset.receipts.empty:
+        notes.append("no champion lead-time model: supplier lead times from lanes' receipts")
+    forecaster = demand.python_model.forecaster
+    forecasts = forecast_series(forecaster, inputs.panel)
+    in_force = Overrides(settings.database).active(dt.datetime.now(dt.UTC))
+    if in_force:  # each touched line's drivers start with the override's note
+        steps = forecasts.quantiles.shape[1]
+        dates = horizon_dates(inputs.review_date, inputs.frequency, steps)
+        forecasts = apply_overrides(forecasts, in_force, dates)
+        notes.append(f"{len(in_force)} planner override(s) in force applied to the forecasts")
+    targets = service_targets(inputs.dataset.service_policy)
+    sampling = MonteCarlo(
+        n_samples=settings.planning.n_samples,
+        seed=settings.planning.seed,
+        rho=settings.planning.rho,
+    )
+    period_days = inputs.frequency.days
+    stores = _store_series(inputs, forecasts)
+    unknown = sorted(set(stores["tier"]) - set(targets.tiers))
+    if unknown:
+        raise PlanningError(
+            f"locations use tier(s) {unknown} that service_policy does not define; add rows "
+            f"for them (known: {sorted(targets.tiers)})"
+        )
+    store_targets = [
+        targets.lookup(s, t) for s, t in zip(stores["segment"], stores["tier"], strict=True)
+    ]
+    stage = StageInput(
+        series=stores,
+        quantiles=forecasts.quantiles,
+        levels=forecasts.levels,
+        lead_days=_lead_days(stores, inputs, leadtime, settings),
+        targets=store_targets,
+    )
+    store_table = decide_stage(stage, period_days=period_days, sampling=sampling)
+    store_table = allocate_transfers(
+        store_table, _dc_available(inputs), settings.planning.tier_order
+    )
+    tables = [store_table]
+    dc_series, dc_cube, dc_targets = dc_stage_input(
+        store_table,
+        forecasts.quantiles,
+        forecasts.levels,
+        _dc_stock(inputs, store_table),
+        targets,
+        sampling=sampling,
+    )
+    if len(dc_series):
+        dc_series = dc_series.assign(tier="standard", lifecycle=_lifecycle(inputs, dc_series))
+        dc_lanes = dc_series.assign(supplier=dc_series["source"])
+        dc_stage = StageInput(
+            series=dc_series,
+            quantiles=dc_cube,
+            levels=forecasts.levels,
+            lead_days=lane_lead_times(
+                dc_lanes,
+                inputs.dataset.receipts,
+                review_date=inputs.review_date,
+                model=leadtime,
+                assumed_days=settings.planning.assumed_lead_time_days,
+            ),
+            targets=dc_targets,
+        )
+        dc_table = decide_stage(dc_stage, period_days=period_days, sampling=sampling)
+        tables.append(dc_table.assign(allocated=dc_table["quantity"], short=False, priority=0))
+    table = pd.concat(tables, ignore_index=True)
+    table = _cap_budget(table, settings.planning.budget, notes)
+    previous = PurchaseOrderQueue(settings.database).previous_expected_demand(
+        before=inputs.review_date.date()
+    )
+    table["flags"] = _flag(table, inputs, settings, previous)
+    versions = (f"{DEMAND_MODEL} v{demand.version}", None)
+    lines = []
+    for _, row in table[table["quantity"] > 0].iterrows():
+        lines.append(
+            LineDraft(
+                source=str(row["source"]),
+                source_kind=SourceKind(row["source_kind"]),
+                sku=str(row["sku"]),
+                location=str(row["location"]),
+                quantity=int(row["quantity"]),
+                pack_size=int(row["pack_size"]),
+                moq=int(row["moq"]),
+                unit_cost=money(float(row["unit_cost"]) if pd.notna(row["unit_cost"]) else 0.0),
+                explanation=_explanation(row, versions, forecasts.drivers),
+                flags=tuple(row["flags"]),
+            )
+        )
+    threshold = settings.planning.auto_approve_below
+    costless = int(table["unit_cost"].isna().sum())
+    if costless and threshold is not None:
+        notes.append(
+            f"{costless} series have no unit cost or price: auto-approval is off for this plan"
+        )
+        threshold = None
+    draft = PlanDraft(
+        review_date=inputs.review_date.date(),
+        created_by=actor,
+        lines=tuple(lines),
+        auto_approve_below=None if threshold is None else money(threshold),
+        reviews=_reviews(table),
+    )
+    return PlanResult(table=table, draft=draft, notes=notes)
+
+
+def _dc_available(inputs: PlanningInputs) -> pd.DataFrame:
+    stock = inputs.stock.astype({"sku": "str", "location": "str"})
+    return stock.assign(available=(stock["on_hand"] - stock["backorders"]).clip(lower=0.0))
+
+
+def _lifecycle(inputs: PlanningInputs, series: pd.DataFrame) -> np.ndarray:
+    items = inputs.dataset.items.astype({"sku": "str"})
+    lookup = dict(zip(items["sku"], items["lifecycle"].astype("str"), strict=True))
+    return np.array([lookup.get(str(s), "active") for s in series["sku"]], dtype=object)
+
+
+def _reviews(table: pd.DataFrame) -> tuple[SeriesReview, ...]:
+    """Every reviewed series' expected demand, for next cycle's forecast-change flag."""
+    return tuple(
+        SeriesReview(
+            sku=str(sku),
+            location=str(location),
+            expected_demand=float(expected),
+            inventory_position=float(position),
+            order_quantity=int(quantity),
+        )
+        for sku, location, expected, position, quantity in zip(
+            table["sku"],
+            table["location"],
+            table["expected_demand"].to_numpy(dtype=np.float64),
+            table["position"].to_numpy(dtype=np.float64),
+            table["quantity"].to_numpy(dtype=np.int64),
+            strict=True,
+        )
+    )
+
+
+def plan_replenishment(settings: Settings, *, actor: str = "restock plan") -> PlanResult:
+    """Build the plan and save it to the PO queue in one transaction."""
+    result = build_plan(settings, actor=actor)
+    queue = PurchaseOrderQueue(settings.database)
+    record = queue.save_plan(result.draft)
+    result.record = record
+    result.summary = queue.plan_summary(record.plan_id)
+    return result
