@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"features": "bench.features", "walmart": "bench.walmart"}
+BENCHMARKS = {"features": "bench.features", "serving": "bench.serving", "walmart": "bench.walmart"}
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,559 @@
+"""Forecasts of the champion demand model for one sku-location or a batch, and their drivers.
+
+History comes from the home's cleaned panel (`<home>/data/cleaned/panel.parquet`), loaded once
+and indexed by series; `reload_panel()` swaps in a newer file. Answers equal the plan's
+(`planning.forecasts.forecast_series` on the whole panel), at a fraction of the cost:
+
+- A model-forecast series is featurised from its own recent history only, and only for the
+  horizon buckets a request needs (a 7-day forecast builds one bucket's features of three);
+  a later, longer request extends the cached steps. The same frame rows serve the quantiles
+  (`_quantiles` mirrors `DemandModel.predict`'s scoring; tests pin them equal) and, on demand,
+  the SHAP explanation of exactly the steps asked. Features and TreeSHAP are the whole cost.
+- Route classes (which series a baseline forecasts) are the whole panel's, computed once per
+  model and panel version as the plan does; a routed series gets its full history, as in the
+  plan, and says `routed_to` instead of drivers.
+- Results are cached per (model version, sku, location, panel version): a promotion, a
+  rollback or a new panel changes the key, so nothing stale is ever answered.
+
+Domain errors say what to do; the API maps `UnknownSeries` to 404, `BadRequest` (`BadHorizon`)
+to 422, `NoModel` and `NoPanel` to 503.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from restock.settings import Settings
+from serving.drivers import (
+    Explanation,
+    GroupImportance,
+    StepDrivers,
+    explain_steps,
+    global_importance,
+    routed_explanation,
+    step_drivers,
+)
+from serving.model_store import ModelSource, ServedModel
+from training.backtest import MODEL_METHOD
+from training.demand import DemandModel
+from training.quantiles import QUANTILE_COLUMNS, QUANTILES, finalize_quantiles
+from training.registry import DEMAND_MODEL
+from training.routed import RoutedForecaster
+
+__all__ = [
+    "BadHorizon",
+    "BadRequest",
+    "ForecastError",
+    "ForecastService",
+    "ForecastStep",
+    "NoModel",
+    "NoPanel",
+    "SeriesForecast",
+    "UnknownSeries",
+]
+
+_KEYS = ["sku", "location"]
+Key = tuple[str, str]
+_SHOWN = 5  # known locations / close skus listed in an UnknownSeries message
+
+
+class ForecastError(Exception):
+    """A forecast request cannot be answered; the message says why and what to do."""
+
+
+class NoModel(ForecastError):
+    """No champion demand model is loaded."""
+
+
+class NoPanel(ForecastError):
+    """The home has no cleaned panel to forecast from."""
+
+
+class UnknownSeries(ForecastError):
+    """The sku-location is not in the cleaned panel."""
+
+    def __init__(self, sku: str, location: str, message: str) -> None:
+        super().__init__(message)
+        self.sku = sku
+        self.location = location
+
+
+class BadRequest(ForecastError):
+    """An argument out of range (the API answers 422)."""
+
+
+class BadHorizon(BadRequest):
+    """A horizon outside 1..the model's horizon."""
+
+    def __init__(self, horizon: object, maximum: int) -> None:
+        super().__init__(
+            f"horizon must be a whole number of periods from 1 to {maximum} (the champion's "
+            f"horizon); got {horizon!r}"
+        )
+        self.horizon = horizon
+        self.maximum = maximum
+
+
+@dataclass(frozen=True)
+class ForecastStep:
+    step: int
+    date: dt.date
+    quantiles: dict[str, float]  # p10, p50, p90, p95, p98: demand in that period
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    """Quantile forecasts of one sku-location for steps 1..horizon after `origin`."""
+
+    sku: str
+    location: str
+    model_version: int
+    routed_to: str  # the model (`restock_lgbm`) or the baseline its class is routed to
+    frequency: str
+    origin: dt.date  # the last period of history
+    panel_version: str
+    steps: tuple[ForecastStep, ...]
+
+    @property
+    def horizon(self) -> int:
+        return len(self.steps)
+
+    @property
+    def routed(self) -> bool:
+        return self.routed_to != MODEL_METHOD
+
+    def head(self, horizon: int) -> SeriesForecast:
+        return replace(self, steps=self.steps[:horizon])
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A thread-safe bounded cache; the least recently used entry goes first."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """The cleaned panel sorted by series and date, with each series' row range."""
+
+    frame: pd.DataFrame
+    version: str
+    ranges: dict[Key, tuple[int, int]]
+    locations: dict[str, list[str]]  # sku -> its locations, for error messages
+
+    @classmethod
+    def load(cls, path: Path, version: str) -> _Panel:
+        frame = pd.read_parquet(path)
+        frame = frame.astype({k: "category" for k in _KEYS})
+        frame = frame.sort_values([*_KEYS, "date"], kind="stable", ignore_index=True)
+        skus = frame["sku"].cat.codes.to_numpy()
+        locs = frame["location"].cat.codes.to_numpy()
+        cut = np.flatnonzero((skus[1:] != skus[:-1]) | (locs[1:] != locs[:-1])) + 1
+        starts, stops = np.r_[0, cut], np.r_[cut, len(frame)]
+        sku_names = frame["sku"].cat.categories.astype(str)[skus[starts]]
+        loc_names = frame["location"].cat.categories.astype(str)[locs[starts]]
+        ranges: dict[Key, tuple[int, int]] = {}
+        locations: dict[str, list[str]] = {}
+        for sku, location, a, b in zip(sku_names, loc_names, starts, stops, strict=True):
+            ranges[(sku, location)] = (int(a), int(b))
+            locations.setdefault(sku, []).append(location)
+        return cls(frame=frame, version=version, ranges=ranges, locations=locations)
+
+    def history(self, keys: Sequence[Key], keep: int | None) -> pd.DataFrame:
+        """The rows of `keys` (the last `keep` of each when given), grouped by series."""
+        spans = [self.ranges[k] for k in keys]
+        if keep is not None:
+            spans = [(max(a, b - keep), b) for a, b in spans]
+        if len(spans) == 1:
+            return self.frame.iloc[spans[0][0] : spans[0][1]]
+        return self.frame.iloc[np.concatenate([np.arange(a, b) for a, b in spans])]
+
+    def unknown(self, sku: str, location: str) -> UnknownSeries:
+        known = self.locations.get(sku)
+        if known is not None:
+            listed = ", ".join(known[:_SHOWN]) + (
+                f" (+{len(known) - _SHOWN} more)" if len(known) > _SHOWN else ""
+            )
+            message = f"sku {sku!r} has no history at location {location!r}; it is sold at {listed}"
+        else:
+            close = difflib.get_close_matches(sku, list(self.locations), n=_SHOWN)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            message = (
+                f"unknown sku {sku!r}: not in the cleaned panel ({len(self.locations)} skus){hint}"
+            )
+        return UnknownSeries(sku, location, message)
+
+
+@dataclass
+class _KnownClasses(RoutedForecaster):
+    """The deployed forecaster with route classes computed once on the whole panel (as the plan
+    does), instead of re-segmenting the few series of a request."""
+
+    known: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def classes(self, history: pd.DataFrame) -> pd.DataFrame:
+        return self.known
+
+
+@dataclass(frozen=True)
+class _Routes:
+    routed_to: dict[Key, str]  # only series a baseline forecasts
+    classes: pd.DataFrame  # sku, location, route_class, routed_to of every series
+    rows: dict[Key, int]  # row of each series in `classes`
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A series' forecast as far as computed: whole buckets, extended when a request needs more."""
+
+    forecast: SeriesForecast
+    rows: pd.DataFrame | None  # prediction_frame rows of those steps (model forecasts only)
+    buckets: int  # leading buckets computed (routed series: all of them)
+
+
+def _bucket_frame(model: DemandModel, history: pd.DataFrame, first: int, stop: int) -> pd.DataFrame:
+    """`prediction_frame` rows of buckets first..stop-1 only (bucket indices of the full model).
+
+    The buckets are independent direct models, so the model cut to them is a valid model whose
+    horizon ends at the last one: a 7-day request featurises one bucket of three, not all.
+    """
+    part = replace(
+        model,
+        buckets=model.buckets[first:stop],
+        boosters=model.boosters[first:stop],
+        residuals=model.residuals[first:stop],
+    )
+    frame = part.prediction_frame(history)
+    return frame.assign(bucket=frame["bucket"].to_numpy() + first)
+
+
+def _quantiles(model: DemandModel, frame: pd.DataFrame) -> np.ndarray:
+    """`DemandModel.predict`'s scoring of `prediction_frame` rows (rows x QUANTILE_COLUMNS), so
+    one frame serves the forecast and its explanation; tests pin it to `predict`."""
+    values = np.empty((len(frame), len(QUANTILES)))
+    x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
+    buckets = frame["bucket"].to_numpy()
+    for b, (booster, table) in enumerate(zip(model.boosters, model.residuals, strict=True)):
+        rows = np.flatnonzero(buckets == b)
+        if not len(rows):
+            continue
+        point = np.asarray(booster.predict(x[rows]), dtype=np.float64)
+        raw = table.apply(point)
+        if model.median == "point":
+            raw[:, QUANTILES.index(0.5)] = point
+        values[rows] = raw
+    return finalize_quantiles(values)
+
+
+def _blocks(frame: pd.DataFrame) -> dict[Key, np.ndarray]:
+    """Row positions of each series in a forecast frame."""
+    groups = frame.groupby(_KEYS, observed=True, sort=False).indices
+    return {(str(k[0]), str(k[1])): np.asarray(v) for k, v in groups.items()}  # type: ignore[index]
+
+
+def _steps(block: pd.DataFrame, quantiles: np.ndarray) -> tuple[ForecastStep, ...]:
+    order = np.argsort(block["step"].to_numpy(), kind="stable")
+    dates = pd.to_datetime(block["date"].iloc[order]).dt.date.tolist()
+    return tuple(
+        ForecastStep(
+            step=int(step),
+            date=date,
+            quantiles={c: float(v) for c, v in zip(QUANTILE_COLUMNS, row, strict=True)},
+        )
+        for step, date, row in zip(
+            block["step"].to_numpy()[order], dates, quantiles[order], strict=True
+        )
+    )
+
+
+class ForecastService:
+    """Forecasts and explanations from the served champion and the home's cleaned panel."""
+
+    def __init__(self, store: ModelSource, settings: Settings, *, cache_size: int = 2048) -> None:
+        self._store = store
+        self._path = settings.paths.cleaned / "panel.parquet"
+        self._panel: _Panel | None = None
+        self._panel_lock = threading.Lock()
+        self._routes: tuple[tuple[int, str], _Routes] | None = None
+        self._routes_lock = threading.Lock()
+        self._entries: _Lru[tuple[int, str, str, str], _Entry] = _Lru(cache_size)
+        self._drivers: _Lru[tuple[int, str, str, str], StepDrivers] = _Lru(cache_size)
+        self._importance: _Lru[int, tuple[GroupImportance, ...]] = _Lru(4)
+
+    # -- panel -----------------------------------------------------------------------------
+
+    def _current_panel(self) -> _Panel:
+        panel = self._panel
+        if panel is None:
+            self.reload_panel()
+            panel = self._panel
+            assert panel is not None  # reload_panel sets it or raises NoPanel
+        return panel
+
+    def reload_panel(self) -> bool:
+        """Read the panel file again if it changed (or was never read); True when swapped."""
+        with self._panel_lock:
+            try:
+                stat = self._path.stat()
+            except FileNotFoundError:
+                raise NoPanel(
+                    f"no cleaned panel at {self._path}; run `restock features` (after `restock "
+                    "ingest`) first"
+                ) from None
+            version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+            if self._panel is not None and self._panel.version == version:
+                return False
+            self._panel = _Panel.load(self._path, version)
+            return True
+
+    @property
+    def panel_version(self) -> str:
+        return self._current_panel().version
+
+    def series(self) -> list[Key]:
+        """Every (sku, location) that can be forecast, in panel order."""
+        return list(self._current_panel().ranges)
+
+    def warm(self) -> None:
+        """Load the panel and the champion's route classes now rather than on a first request."""
+        served, forecaster = self._demand()
+        self._route_table(served, forecaster, self._current_panel())
+
+    # -- model -----------------------------------------------------------------------------
+
+    def _demand(self) -> tuple[ServedModel, RoutedForecaster]:
+        served = self._store.current(DEMAND_MODEL)
+        if served is None:
+            status = self._store.status().get(DEMAND_MODEL)
+            hint = status.hint if status is not None and status.hint else "run `restock train`"
+            raise NoModel(f"no demand model is loaded: {hint}")
+        forecaster = getattr(served.python_model, "forecaster", None)
+        if not isinstance(forecaster, RoutedForecaster):
+            raise NoModel(
+                f"{DEMAND_MODEL} version {served.version} is not a restock demand forecaster "
+                f"({type(served.python_model).__name__}); promote a version `restock train` made"
+            )
+        return served, forecaster
+
+    def _route_table(
+        self, served: ServedModel, forecaster: RoutedForecaster, panel: _Panel
+    ) -> _Routes:
+        key = (served.version, panel.version)
+        with self._routes_lock:
+            if self._routes is not None and self._routes[0] == key:
+                return self._routes[1]
+            classes = pd.DataFrame(columns=[*_KEYS, "route_class", "routed_to"])
+            if forecaster.routes:
+                classes = forecaster.classes(panel.frame).reset_index(drop=True)
+            skus, locations = classes["sku"].astype(str), classes["location"].astype(str)
+            keys = list(zip(skus, locations, strict=True))
+            methods = classes["routed_to"].astype(str).tolist()
+            routes = _Routes(
+                routed_to={k: m for k, m in zip(keys, methods, strict=True) if m != MODEL_METHOD},
+                classes=classes,
+                rows={k: i for i, k in enumerate(keys)},
+            )
+            self._routes = (key, routes)
+            return routes
+
+    @staticmethod
+    def _horizon(horizon: int | None, maximum: int) -> int:
+        if horizon is None:
+            return maximum
+        valid = isinstance(horizon, int | np.integer) and not isinstance(horizon, bool)
+        if not valid or not 1 <= horizon <= maximum:
+            raise BadHorizon(horizon, maximum)
+        return int(horizon)
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def forecast(self, sku: str, location: str, *, horizon: int | None = None) -> SeriesForecast:
+        """Quantiles of one sku-location for steps 1..horizon (default: the model's)."""
+        return self.forecast_many([(sku, location)], horizon=horizon)[0]
+
+    def forecast_many(
+        self, keys: Sequence[tuple[str, str]], *, horizon: int | None = None
+    ) -> list[SeriesForecast]:
+        """Forecasts of several sku-locations, in the order asked, computed in one pass for
+        those not cached. Any unknown series fails the whole request (the first one is named)."""
+        served, forecaster = self._demand()
+        steps = self._horizon(horizon, forecaster.horizon)
+        wanted = [(str(s), str(loc)) for s, loc in keys]
+        entries = self._entries_for(served, forecaster, wanted, steps)
+        return [entry.forecast.head(steps) for entry in entries]
+
+    def explain(
+        self, sku: str, location: str, *, horizon: int | None = None, top: int = 3
+    ) -> Explanation:
+        """The `top` driver groups of a forecast over its first `horizon` steps, in units."""
+        if top < 1:
+            raise BadRequest(f"top must be at least 1 driver group; got {top}")
+        served, forecaster = self._demand()
+        steps = self._horizon(horizon, forecaster.horizon)
+        (entry,) = self._entries_for(served, forecaster, [(str(sku), str(location))], steps)
+        fc = entry.forecast
+        if entry.rows is None or fc.routed:
+            return routed_explanation(
+                sku=fc.sku,
+                location=fc.location,
+                model_version=fc.model_version,
+                routed_to=fc.routed_to,
+                horizon=steps,
+            )
+        key = (fc.model_version, fc.sku, fc.location, fc.panel_version)
+        drivers = self._drivers.get(key)
+        done = 0 if drivers is None else len(drivers.bias)
+        if done < steps:  # TreeSHAP is the costly part: only the steps not explained yet
+            more = step_drivers(forecaster.model, entry.rows.iloc[done:steps])
+            drivers = more if drivers is None else drivers.extend(more)
+            self._drivers.put(key, drivers)
+        assert drivers is not None
+        return explain_steps(
+            drivers,
+            sku=fc.sku,
+            location=fc.location,
+            model_version=fc.model_version,
+            routed_to=fc.routed_to,
+            horizon=steps,
+            top=top,
+            frequency=fc.frequency,
+        )
+
+    def importance(self) -> tuple[int, tuple[GroupImportance, ...]]:
+        """The champion's version and its gain share per driver group, largest first."""
+        served, forecaster = self._demand()
+        groups = self._importance.get(served.version)
+        if groups is None:
+            groups = global_importance(forecaster.model)
+            self._importance.put(served.version, groups)
+        return served.version, groups
+
+    # -- computing -------------------------------------------------------------------------
+
+    def _entries_for(
+        self, served: ServedModel, forecaster: RoutedForecaster, keys: list[Key], steps: int
+    ) -> list[_Entry]:
+        panel = self._current_panel()
+        missing = [k for k in keys if k not in panel.ranges]
+        if missing:
+            raise panel.unknown(*missing[0])
+        buckets = forecaster.model.buckets
+        need = next(i + 1 for i, b in enumerate(buckets) if b.last >= steps)
+        cache_key = {k: (served.version, k[0], k[1], panel.version) for k in keys}
+        found: dict[Key, _Entry] = {}
+        todo: dict[Key, _Entry | None] = {}
+        for k in dict.fromkeys(keys):
+            entry = self._entries.get(cache_key[k])
+            if entry is not None and entry.buckets >= need:
+                found[k] = entry
+            else:
+                todo[k] = entry
+        if todo:
+            for k, entry in self._compute(served, forecaster, panel, todo, need).items():
+                self._entries.put(cache_key[k], entry)
+                found[k] = entry
+        return [found[k] for k in keys]
+
+    def _compute(
+        self,
+        served: ServedModel,
+        forecaster: RoutedForecaster,
+        panel: _Panel,
+        todo: dict[Key, _Entry | None],
+        need: int,
+    ) -> dict[Key, _Entry]:
+        """Entries of `todo` up to bucket `need` (extending what is cached), one frame per
+        starting bucket; routed series are forecast whole, as the plan does."""
+        routes = self._route_table(served, forecaster, panel)
+        model = forecaster.model
+        frequency = str(model.frequency.value)
+        out: dict[Key, _Entry] = {}
+        by_start: dict[int, list[Key]] = {}
+        for k, entry in todo.items():
+            if k not in routes.routed_to:
+                by_start.setdefault(0 if entry is None else entry.buckets, []).append(k)
+        keep = model.feature_spec.max_lookback + model.horizon + 1
+        for start, group in by_start.items():
+            frame = _bucket_frame(model, panel.history(group, keep), start, need)
+            values = _quantiles(model, frame)
+            for k, rows in _blocks(frame).items():
+                block = frame.iloc[rows].reset_index(drop=True)
+                new = _steps(block, values[rows])
+                before = todo[k]
+                if before is not None and before.rows is not None:
+                    new = before.forecast.steps + new
+                    block = pd.concat([before.rows, block], ignore_index=True)
+                fc = self._series(served, panel, k, MODEL_METHOD, frequency, new)
+                out[k] = _Entry(fc, block, need)
+        routed = [k for k in todo if k in routes.routed_to]
+        if routed:
+            known = routes.classes.iloc[[routes.rows[k] for k in routed]]
+            deployed = _KnownClasses(
+                model,
+                routes=forecaster.routes,
+                min_history=forecaster.min_history,
+                thresholds=forecaster.thresholds,
+                known=known.reset_index(drop=True),
+            )
+            # Full histories, as in the plan: baselines (moving averages, ETS) read them all.
+            frame = deployed.predict(panel.history(routed, None)).reset_index(drop=True)
+            values = frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=np.float64)
+            for k, rows in _blocks(frame).items():
+                block = frame.iloc[rows]
+                method = str(block["routed_to"].iloc[0])
+                new = _steps(block, values[rows])
+                fc = self._series(served, panel, k, method, frequency, new)
+                out[k] = _Entry(fc, None, len(model.buckets))
+        return out
+
+    @staticmethod
+    def _series(
+        served: ServedModel,
+        panel: _Panel,
+        key: Key,
+        routed_to: str,
+        frequency: str,
+        steps: tuple[ForecastStep, ...],
+    ) -> SeriesForecast:
+        last = panel.frame["date"].iloc[panel.ranges[key][1] - 1]
+        return SeriesForecast(
+            sku=key[0],
+            location=key[1],
+            model_version=served.version,
+            routed_to=routed_to,
+            frequency=frequency,
+            origin=pd.Timestamp(last).date(),
+            panel_version=panel.version,
+            steps=steps,
+        )

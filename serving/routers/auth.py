@@ -1,0 +1,119 @@
+"""Web sign-in: `POST /api/login` sets the signed session cookie, `/api/logout` clears it,
+`GET /api/me` says who is calling (by cookie or API token).
+
+The cookie holds only the username and its expiry, signed with `serving.secret_key`
+(`serving.security.issue_session`); roles are read fresh on every request, so disabling a user
+takes effect at once. It is HttpOnly (no script reads it), SameSite=Lax (other sites cannot
+post with it) and Secure in production. Sessions are stateless: logout removes the cookie from
+the browser, but a copy stays valid until it expires (`serving.session_hours`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from serving.deps import SESSION_COOKIE, CurrentPrincipal, SettingsDep, StateDep
+from serving.roles import Principal
+from serving.security import MAX_PASSWORD_LENGTH, issue_session
+
+__all__ = ["LoginRequest", "Me", "router"]
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+# One message for an unknown user, a wrong password and a disabled account: the answer must
+# not tell a guesser which usernames exist.
+BAD_CREDENTIALS = "wrong username or password"
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
+
+
+class Me(BaseModel):
+    username: str
+    roles: list[str]
+
+
+def _me(principal: Principal) -> Me:
+    return Me(username=principal.username, roles=sorted(r.value for r in principal.roles))
+
+
+_LOGIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {"schema": LoginRequest.model_json_schema()}
+            for media in ("application/json", "application/x-www-form-urlencoded")
+        },
+    }
+}
+
+
+async def _credentials(request: Request) -> LoginRequest:
+    """The username and password from a JSON body or an HTML form; 422 when missing."""
+    data: Any
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise RequestValidationError(
+                [{"loc": ("body",), "msg": "the body is not valid JSON", "type": "json_invalid"}]
+            ) from None
+    else:
+        data = dict(await request.form())
+    try:
+        return LoginRequest.model_validate(data)
+    except ValidationError as e:
+        errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
+        raise RequestValidationError(errors) from None
+
+
+@router.post("/login", response_model=Me, openapi_extra=_LOGIN_BODY)
+async def login(request: Request, response: Response, state: StateDep) -> Me:
+    """Check the password and set the session cookie; 401 with one generic message otherwise."""
+    given = await _credentials(request)
+    # scrypt takes ~0.2 s of CPU: off the event loop.
+    principal = await run_in_threadpool(
+        state.users.authenticate_password, given.username, given.password
+    )
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)
+    serving = state.settings.serving
+    lifetime = dt.timedelta(hours=serving.session_hours)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_session(principal.username, secret_key=serving.secret_key, lifetime=lifetime),
+        max_age=int(lifetime.total_seconds()),
+        path="/",
+        secure=serving.production,
+        httponly=True,
+        samesite="lax",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return _me(principal)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(response: Response, settings: SettingsDep) -> None:
+    """Remove the session cookie; open to anyone, so an expired session can still sign out."""
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        secure=settings.serving.production,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@router.get("/me", response_model=Me)
+def me(principal: CurrentPrincipal) -> Me:
+    """Who is calling and with which roles (what the web UI shows and enables)."""
+    return _me(principal)

@@ -1,0 +1,65 @@
+"""Everything the app holds for its lifetime, built once from the settings (`build_state`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders.repository import PurchaseOrderQueue
+from restock.settings import Settings
+from serving.audit import AuditLog
+from serving.forecasting import ForecastService
+from serving.model_store import ModelStore
+from serving.roles import Principal
+from serving.security import read_session
+from serving.users import UserDirectory
+from training.registry import Registry, open_registry
+
+__all__ = ["AppState", "Sessions", "build_state"]
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """Reads web session cookies back into the principal they were issued to."""
+
+    users: UserDirectory
+    secret_key: str
+
+    def read(self, cookie: str) -> Principal | None:
+        username = read_session(cookie, secret_key=self.secret_key)
+        return None if username is None else self.users.principal(username)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    users: UserDirectory
+    sessions: Sessions
+    audit: AuditLog
+    queue: PurchaseOrderQueue
+    models: ModelStore
+    forecasts: ForecastService
+
+    def registry(self) -> Registry:
+        """A registry client per call: cheap, and never holds a stale connection."""
+        return open_registry(
+            self.settings.paths,
+            tracking_uri=self.settings.tracking_uri,
+            database_url=self.settings.database,
+        )
+
+
+def build_state(settings: Settings) -> AppState:
+    """Open the database-backed services and the model store (models load at start-up)."""
+    audit = AuditLog(settings.database)
+    audit.create_tables()
+    users = UserDirectory(settings.database, audit=audit)
+    models = ModelStore(settings)
+    return AppState(
+        settings=settings,
+        users=users,
+        sessions=Sessions(users=users, secret_key=settings.serving.secret_key),
+        audit=audit,
+        queue=PurchaseOrderQueue(settings.database),
+        models=models,
+        forecasts=ForecastService(models, settings),
+    )
