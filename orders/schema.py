@@ -1,10 +1,14 @@
-"""Create the PO queue's tables, and add the columns introduced since a database was created.
+"""Make the PO queue's schema ready on first use: migrate it, or create it as before migrations.
 
-`create_all` makes missing tables but never changes an existing one, so a restock home created
-before issue 5 would lack `po_lines.pack_size` and the workflow columns. Additive changes only
-(a nullable column, or one with a server default) are applied here, on first use; anything else
-is a real migration and is refused with a message saying so (serving's Alembic migrations
-include `OrdersBase.metadata` and replace this in production).
+A database under Alembic (an `alembic_version` row: `restock db upgrade` or `restock serve` ran
+on it) is brought to the newest revision by `serving.database.upgrade`, the one path that
+changes its schema, so no column is ever added behind a revision's back (the revision adding it
+would then fail). Already at the newest revision, that is one read.
+
+Any other database (a new home, a repository-level test's engine) gets the queue's tables from
+`create_all`, and a home created before issue 5 the columns added since, in place: additive
+changes only (a nullable column, or one with a server default); anything else is refused with a
+message saying so. `upgrade` adopts such a database later, with the same rule.
 """
 
 from __future__ import annotations
@@ -31,8 +35,23 @@ def missing_columns(engine: Engine) -> list[sa.Column[object]]:
     return missing
 
 
+def _under_migrations(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return False
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).first() is not None
+
+
 def ensure_schema(engine: Engine) -> None:
-    """Create missing tables, then add missing additive columns; each step in one transaction."""
+    """Migrate a database under Alembic to head; otherwise create missing tables, then add
+    missing additive columns, each step in one transaction."""
+    if _under_migrations(engine):
+        # Imported here: the migrations know every package's tables, the queue needs them only
+        # on a migrated database.
+        from serving.database import upgrade
+
+        upgrade(engine)
+        return
     OrdersBase.metadata.create_all(engine)
     columns = missing_columns(engine)
     if not columns:
@@ -42,7 +61,7 @@ def ensure_schema(engine: Engine) -> None:
         names = ", ".join(f"{c.table.name}.{c.name}" for c in unsafe)
         raise RuntimeError(
             f"{engine.url.render_as_string(hide_password=True)} lacks {names}, which cannot be "
-            "added in place (NOT NULL, no default); migrate it with Alembic"
+            "added in place (NOT NULL, no default); migrate it with `restock db upgrade`"
         )
     with engine.begin() as conn:
         for column in columns:

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from restock.settings import Settings, load_settings
 from serving.cli_admin import admin_app, audit_verify
+from serving.cli_db import db_app
 
 app = typer.Typer(
     name="restock",
@@ -24,6 +25,7 @@ app = typer.Typer(
 models_app = typer.Typer(help="Registered models: versions, alias history, promote, rollback.")
 app.add_typer(models_app, name="models")
 app.add_typer(admin_app, name="admin")
+app.add_typer(db_app, name="db")
 audit_app = typer.Typer(help="The audit log of every decision and model move.")
 audit_app.command("verify")(audit_verify)
 app.add_typer(audit_app, name="audit")
@@ -253,9 +255,10 @@ def simulate(
     reports = settings.paths.reports
     path = plot_tradeoff(report.curve, reports / "simulation_tradeoff.png")
     report.table.to_csv(reports / "simulation.csv", index=False)
+    report.series.to_csv(reports / "simulation_series.csv", index=False)
     show_simulation(console, report)
     console.print(f"trade-off plot: {path}")
-    console.print(f"table: {reports / 'simulation.csv'}")
+    console.print(f"tables: {reports / 'simulation.csv'} (per series: simulation_series.csv)")
 
 
 @app.command()

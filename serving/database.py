@@ -13,17 +13,16 @@ tables but no `alembic_version`. `upgrade` adopts it: tables the repositories wo
 on first use are created, and when the rest matches the models it is stamped at head; anything
 else is refused with the list of differences, before anything is written.
 
-Migrations run in one transaction: PostgreSQL takes an advisory lock first, SQLite its write lock
-(`BEGIN IMMEDIATE`), so two processes starting at once upgrade one after the other.
+Migrations run in one transaction holding a lock (`serving.db_connection`), so two processes
+starting at once upgrade one after the other. A database already at head is recognised by one
+read, without the lock, so calling `upgrade` on every start-up costs a query. A database that
+cannot be opened raises `DatabaseUnavailable`, naming the URL without its password.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +32,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateColumn
 
 from monitoring.alerts import AlertBase
 from orders.models import OrdersBase
+from planning.overrides import OverrideBase
 from serving.audit import AuditBase
+from serving.db_connection import DatabaseUnavailable, connect, engine_for, shown_url
 from serving.users import UsersBase
 from training.alias_history import HistoryBase
 
 __all__ = [
     "MIGRATIONS",
     "METADATAS",
+    "DatabaseUnavailable",
     "SchemaMismatch",
     "alembic_config",
     "check_schema",
@@ -65,10 +68,8 @@ METADATAS: tuple[sa.MetaData, ...] = (
     OrdersBase.metadata,
     UsersBase.metadata,
     AuditBase.metadata,
+    OverrideBase.metadata,
 )
-
-# One lock for the whole PostgreSQL database (advisory locks are not per schema).
-_PG_LOCK_KEY = int.from_bytes(hashlib.sha256(b"restock.migrations").digest()[:8], "big") >> 1
 
 
 class SchemaMismatch(RuntimeError):
@@ -103,39 +104,6 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def _engine(database: str | Engine) -> tuple[Engine, bool]:
-    """The engine for `database` and whether this module made it (and so disposes of it)."""
-    if isinstance(database, Engine):
-        return database, False
-    url = make_url(database)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url), True
-
-
-@contextmanager
-def _connect(database: str | Engine, *, lock: bool) -> Iterator[Connection]:
-    """One transaction on `database`, committed on success; with `lock`, the migration lock."""
-    engine, owned = _engine(database)
-    try:
-        with engine.begin() as conn:
-            if lock and conn.dialect.name == "postgresql":
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
-            elif lock and conn.dialect.name == "sqlite":
-                # pysqlite runs DDL outside any transaction unless one was begun explicitly.
-                raw = conn.connection.dbapi_connection
-                if not getattr(raw, "in_transaction", True):
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-            yield conn
-    finally:
-        if owned:
-            engine.dispose()
-
-
-def _url(conn: Connection) -> str:
-    return conn.engine.url.render_as_string(hide_password=True)
-
-
 def _revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
@@ -150,7 +118,7 @@ def head_revision() -> str:
 
 def current_revision(database: str | Engine) -> str | None:
     """The revision the database is at; None for an empty or never-migrated database."""
-    with _connect(database, lock=False) as conn:
+    with connect(database, lock=False) as conn:
         return _revision(conn)
 
 
@@ -205,7 +173,7 @@ def _describe(diff: Any) -> str:
 
 def check_schema(database: str | Engine) -> list[str]:
     """How the database differs from the models, one sentence each; empty when they agree."""
-    with _connect(database, lock=False) as conn:
+    with connect(database, lock=False) as conn:
         return [_describe(diff) for diff in _differences(conn)]
 
 
@@ -217,9 +185,19 @@ def _is_legacy(conn: Connection) -> bool:
     return any(table in existing for metadata in METADATAS for table in metadata.tables)
 
 
+def _additive(diff: Any) -> bool:
+    """A column missing from an existing table that can be added in place: nullable or with a
+    server default (what `orders.schema` adds on first use to databases older than issue 5)."""
+    if isinstance(diff, list) or diff[0] != "add_column":
+        return False
+    column = diff[3]
+    return bool(column.nullable) or column.server_default is not None
+
+
 def _adopt(conn: Connection, config: Config) -> None:
-    """Stamp a `create_all` database at head after creating the tables it still lacks (as the
-    repositories would on first use); refuse, writing nothing, if anything else differs."""
+    """Stamp a `create_all` database at head after creating the tables and additive columns it
+    still lacks (as the repositories would on first use); refuse, writing nothing, if anything
+    else differs."""
     diffs = _differences(conn)
     missing = {d[1].name for d in diffs if not isinstance(d, list) and d[0] == "add_table"}
 
@@ -227,14 +205,16 @@ def _adopt(conn: Connection, config: Config) -> None:
         if isinstance(diff, list):
             return False
         # Tables the models do not know (another tool's) are left alone.
-        return diff[0] in ("add_table", "remove_table") or (
-            diff[0] == "add_index" and diff[1].table.name in missing
+        return (
+            diff[0] in ("add_table", "remove_table")
+            or (diff[0] == "add_index" and diff[1].table.name in missing)
+            or _additive(diff)
         )
 
     blocking = [_describe(diff) for diff in diffs if not adoptable(diff)]
     if blocking:
         raise SchemaMismatch(
-            f"{_url(conn)} was created without migrations and differs from the models, so it "
+            f"{shown_url(conn)} was created without migrations and differs from the models, so it "
             f"cannot be adopted at revision {head_revision()}: " + "; ".join(blocking) + ". "
             "If an older restock made it, stamp the revision it matches with "
             "`restock db stamp <revision>` and upgrade; otherwise fix these differences by hand",
@@ -242,6 +222,10 @@ def _adopt(conn: Connection, config: Config) -> None:
         )
     models = target_metadata()
     models.create_all(conn, tables=[models.tables[name] for name in sorted(missing)])
+    quote = conn.dialect.identifier_preparer.quote
+    for diff in filter(_additive, diffs):
+        column = CreateColumn(diff[3]).compile(dialect=conn.dialect)
+        conn.execute(sa.text(f"ALTER TABLE {quote(diff[2])} ADD COLUMN {column}"))
     command.stamp(config, "head")
 
 
@@ -251,16 +235,26 @@ def upgrade(database: str | Engine, revision: str = "head") -> str | None:
     Idempotent. A database made by the repositories' `create_all` is adopted at head instead
     (see the module docstring) or refused with `SchemaMismatch`.
     """
-    with _connect(database, lock=True) as conn:
-        config = alembic_config(conn)
-        current = _revision(conn)
-        if current is not None:
-            _known(current, conn)
-        if _is_legacy(conn):
-            _adopt(conn, config)
-        else:
-            command.upgrade(config, revision)
-        return _revision(conn)
+    engine, owned = engine_for(database)
+    try:
+        head = head_revision()
+        if revision in ("head", head):
+            with connect(engine, lock=False) as conn:
+                if _revision(conn) == head:
+                    return head  # the common case, without taking the migration lock
+        with connect(engine, lock=True) as conn:
+            config = alembic_config(conn)
+            current = _revision(conn)
+            if current is not None:
+                _known(current, conn)
+            if _is_legacy(conn):
+                _adopt(conn, config)
+            else:
+                command.upgrade(config, revision)
+            return _revision(conn)
+    finally:
+        if owned:
+            engine.dispose()
 
 
 def downgrade(database: str | Engine, revision: str) -> str | None:
@@ -268,7 +262,7 @@ def downgrade(database: str | Engine, revision: str) -> str | None:
 
     Destroys the data of what it drops: back the database up first.
     """
-    with _connect(database, lock=True) as conn:
+    with connect(database, lock=True) as conn:
         current = _revision(conn)
         if current is not None:
             _known(current, conn)
@@ -279,7 +273,7 @@ def downgrade(database: str | Engine, revision: str) -> str | None:
 def stamp(database: str | Engine, revision: str) -> None:
     """Record that the database is at `revision` without running anything (an adopted database
     made by an older restock, or after fixing a schema by hand)."""
-    with _connect(database, lock=True) as conn:
+    with connect(database, lock=True) as conn:
         command.stamp(alembic_config(conn), revision)
 
 
@@ -289,8 +283,8 @@ def _known(current: str, conn: Connection) -> None:
         script.get_revision(current)
     except Exception:
         raise RuntimeError(
-            f"{_url(conn)} is at revision {current!r}, which this restock does not have: a newer "
-            "restock migrated it; run that version (or newer), never an older one, on it"
+            f"{shown_url(conn)} is at revision {current!r}, which this restock does not have: a "
+            "newer restock migrated it; run that version (or newer), never an older one, on it"
         ) from None
 
 
@@ -312,11 +306,11 @@ def new_revision(
     With `autogenerate`, its body is what turns `database` (which must be at head) into the
     models; review it before committing. `directory` defaults to the package's versions folder.
     """
-    with _connect(database, lock=False) as conn:
+    with connect(database, lock=False) as conn:
         head = head_revision()
         if autogenerate and _revision(conn) != head:
             raise RuntimeError(
-                f"{_url(conn)} is at revision {_revision(conn)!r}, not {head!r}: upgrade it "
+                f"{shown_url(conn)} is at revision {_revision(conn)!r}, not {head!r}: upgrade it "
                 "first, or autogenerate would repeat the changes it has not applied yet"
             )
         config = alembic_config(conn)

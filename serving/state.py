@@ -1,4 +1,8 @@
-"""Everything the app holds for its lifetime, built once from the settings (`build_state`)."""
+"""Everything the app holds for its lifetime, built once from the settings (`build_state`).
+
+Building it migrates the database first (`serving.database.upgrade`), so a server started on a
+database made by an older restock brings it to the newest revision before serving from it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 from orders.repository import PurchaseOrderQueue
 from restock.settings import Settings
 from serving.audit import AuditLog
+from serving.database import upgrade
 from serving.forecasting import ForecastService
 from serving.model_store import ModelStore
 from serving.roles import Principal
@@ -49,7 +54,10 @@ class AppState:
 
 
 def build_state(settings: Settings) -> AppState:
-    """Open the database-backed services and the model store (models load at start-up)."""
+    """Migrate the database, then open the database-backed services and the model store
+    (models load at start-up). Raises `DatabaseUnavailable` or `SchemaMismatch` from the
+    migration, whose messages say what to do, before anything else starts."""
+    upgrade(settings.database)
     audit = AuditLog(settings.database)
     audit.create_tables()
     users = UserDirectory(settings.database, audit=audit)

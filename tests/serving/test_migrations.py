@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -33,7 +32,7 @@ from serving.database import (
 )
 from serving.users import UserDirectory
 from tests.orders import factories
-from tests.orders.conftest import _postgres_engine
+from tests.serving.db_fixtures import BACKENDS, backend_engine, snapshot, tables
 from training.alias_history import AliasHistory, AliasMove, HistoryBase
 
 MODEL_TABLES = {
@@ -48,44 +47,16 @@ MODEL_TABLES = {
     "api_tokens",
     "audit_events",
     "audit_head",
+    "forecast_overrides",
 }
+HEAD = "0002"
 AT = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    """An empty database of each backend (PostgreSQL: a fresh schema on the search_path, so
-    `alembic_version` lands there too; skipped with the reason when unreachable)."""
-    if request.param == "sqlite":
-        sqlite = sa.create_engine(f"sqlite:///{tmp_path / 'restock.db'}")
-        yield sqlite
-        sqlite.dispose()
-    else:
-        yield from _postgres_engine()
-
-
-def _tables(engine: sa.Engine) -> set[str]:
-    return set(sa.inspect(engine).get_table_names())
-
-
-def _snapshot(engine: sa.Engine) -> dict[str, Any]:
-    """The reflected schema, finer than Alembic's comparison: defaults (sequences), autoincrement,
-    and the names the database gave to unnamed constraints."""
-    inspector = sa.inspect(engine)
-    return {
-        table: {
-            "columns": [
-                (c["name"], str(c["type"]), c["nullable"], c["default"], c.get("autoincrement"))
-                for c in inspector.get_columns(table)
-            ],
-            "pk": inspector.get_pk_constraint(table),
-            "fks": sorted(map(str, inspector.get_foreign_keys(table))),
-            "indexes": sorted(map(str, inspector.get_indexes(table))),
-            "uniques": sorted(map(str, inspector.get_unique_constraints(table))),
-        }
-        for table in sorted(inspector.get_table_names())
-        if table != "alembic_version"
-    }
+    """An empty database of each backend (see tests/serving/db_fixtures.py)."""
+    yield from backend_engine(request.param, tmp_path)
 
 
 def _move(version: int) -> AliasMove:
@@ -101,48 +72,48 @@ def _move(version: int) -> AliasMove:
     )
 
 
-def test_the_models_declare_the_eleven_tables_the_initial_revision_creates() -> None:
+def test_the_models_declare_the_twelve_tables_the_revisions_create() -> None:
     assert set(target_metadata().tables) == MODEL_TABLES
-    assert len(METADATAS) == 5
-    assert head_revision() == "0001"
+    assert len(METADATAS) == 6
+    assert head_revision() == HEAD
 
 
 def test_upgrade_from_empty_builds_exactly_the_models(engine: sa.Engine) -> None:
     assert current_revision(engine) is None
-    assert upgrade(engine) == "0001"
-    assert _tables(engine) == MODEL_TABLES | {"alembic_version"}
+    assert upgrade(engine) == HEAD
+    assert tables(engine) == MODEL_TABLES | {"alembic_version"}
     assert check_schema(engine) == []
 
 
 def test_migrated_schema_equals_create_all_down_to_constraint_names(engine: sa.Engine) -> None:
     upgrade(engine)
-    migrated = _snapshot(engine)
+    migrated = snapshot(engine)
     downgrade(engine, "base")
     target_metadata().create_all(engine)
-    assert _snapshot(engine) == migrated
+    assert snapshot(engine) == migrated
 
 
 def test_upgrade_twice_changes_nothing(engine: sa.Engine) -> None:
     upgrade(engine)
-    before = _snapshot(engine)
-    assert upgrade(engine) == "0001"
-    assert _snapshot(engine) == before
+    before = snapshot(engine)
+    assert upgrade(engine) == HEAD
+    assert snapshot(engine) == before
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [("0001",)]
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
 
 
 def test_downgrade_to_base_removes_every_table(engine: sa.Engine) -> None:
     upgrade(engine)
     assert downgrade(engine, "base") is None
-    assert _tables(engine) == {"alembic_version"}  # Alembic keeps its (now empty) table
+    assert tables(engine) == {"alembic_version"}  # Alembic keeps its (now empty) table
     assert current_revision(engine) is None
-    assert upgrade(engine) == "0001"  # and builds it all again
+    assert upgrade(engine) == HEAD  # and builds it all again
     assert check_schema(engine) == []
 
 
 def test_repositories_work_on_a_migrated_database(engine: sa.Engine) -> None:
     upgrade(engine)
-    schema = _snapshot(engine)
+    schema = snapshot(engine)
 
     queue = PurchaseOrderQueue(engine)
     record = queue.save_plan(factories.plan(factories.line()))
@@ -173,9 +144,9 @@ def test_repositories_work_on_a_migrated_database(engine: sa.Engine) -> None:
     assert (report.ok, report.checked) == (True, 2)
 
     # The repositories' create_all / ensure_schema were no-ops on the migrated tables.
-    assert _snapshot(engine) == schema
+    assert snapshot(engine) == schema
     assert check_schema(engine) == []
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
 
 
 def test_a_database_made_by_create_all_is_stamped_and_keeps_its_rows(engine: sa.Engine) -> None:
@@ -184,7 +155,7 @@ def test_a_database_made_by_create_all_is_stamped_and_keeps_its_rows(engine: sa.
     target_metadata().create_all(engine)  # every other repository, used once
     assert current_revision(engine) is None
 
-    assert upgrade(engine) == "0001"
+    assert upgrade(engine) == HEAD
     assert check_schema(engine) == []
     assert [m.to_version for m in AliasHistory(engine).read()] == [2]
     assert len(PurchaseOrderQueue(engine).list_orders()) == 1
@@ -195,10 +166,10 @@ def test_a_partly_created_database_gets_the_missing_tables_then_the_stamp(
 ) -> None:
     # Only training ran: the home's database holds the alias history and nothing else.
     AliasHistory(engine).append(_move(4))
-    assert _tables(engine) == {"alias_history"}
+    assert tables(engine) == {"alias_history"}
 
-    assert upgrade(engine) == "0001"
-    assert _tables(engine) == MODEL_TABLES | {"alembic_version"}
+    assert upgrade(engine) == HEAD
+    assert tables(engine) == MODEL_TABLES | {"alembic_version"}
     assert check_schema(engine) == []
     assert [m.to_version for m in AliasHistory(engine).read()] == [4]
 
@@ -208,8 +179,8 @@ def test_tables_restock_does_not_own_are_left_alone_but_reported(engine: sa.Engi
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)"))
 
-    assert upgrade(engine) == "0001"
-    assert "someone_elses" in _tables(engine)
+    assert upgrade(engine) == HEAD
+    assert "someone_elses" in tables(engine)
     assert check_schema(engine) == ["table someone_elses is in the database but not in the models"]
 
 
@@ -218,15 +189,11 @@ def test_tables_restock_does_not_own_are_left_alone_but_reported(engine: sa.Engi
     [
         (
             "CREATE TABLE alerts (id INTEGER NOT NULL PRIMARY KEY, kind VARCHAR(32) NOT NULL)",
+            # Only what blocks: the nullable columns would be added in place.
             [
                 "column alerts.severity (VARCHAR(16)) is missing from the database",
                 "column alerts.message (TEXT) is missing from the database",
-                "column alerts.model_name (VARCHAR(256)) is missing from the database",
-                "column alerts.segment (VARCHAR(64)) is missing from the database",
-                "column alerts.sku (VARCHAR(256)) is missing from the database",
-                "column alerts.location (VARCHAR(256)) is missing from the database",
                 "column alerts.raised_at (DATETIME) is missing from the database",
-                "column alerts.resolved_at (DATETIME) is missing from the database",
                 "index ix_alerts_kind on alerts(kind) is missing from the database",
                 "index ix_alerts_resolved_at on alerts(resolved_at) is missing from the database",
             ],
@@ -251,13 +218,13 @@ def test_a_create_all_database_that_differs_is_refused_untouched(
     HistoryBase.metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(sa.text(ddl))
-    before = _snapshot(engine)
+    before = snapshot(engine)
 
     with pytest.raises(SchemaMismatch, match="created without migrations") as refused:
         upgrade(engine)
 
     assert refused.value.differences == differences
-    assert _snapshot(engine) == before
+    assert snapshot(engine) == before
     assert current_revision(engine) is None
 
 
@@ -265,10 +232,10 @@ def test_stamp_records_a_revision_without_touching_tables(engine: sa.Engine) -> 
     # What an admin does with a refused database once fixed by hand; check_schema then tells
     # what is still missing.
     AlertBase.metadata.create_all(engine)
-    stamp(engine, "0001")
+    stamp(engine, HEAD)
 
-    assert current_revision(engine) == "0001"
-    assert _tables(engine) == {"alerts", "alembic_version"}
+    assert current_revision(engine) == HEAD
+    assert tables(engine) == {"alerts", "alembic_version"}
     missing = {d for d in check_schema(engine) if d.startswith("table ")}
     assert missing == {f"table {t} is missing from the database" for t in MODEL_TABLES - {"alerts"}}
 
@@ -299,14 +266,14 @@ def test_two_processes_upgrading_at_once_migrate_once(engine: sa.Engine) -> None
     for thread in threads:
         thread.join()
 
-    assert outcomes == ["0001", "0001"]
+    assert outcomes == [HEAD, HEAD]
     assert check_schema(engine) == []
 
 
 def test_upgrade_by_url_creates_the_sqlite_folder(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new-home' / 'restock.db'}"
-    assert upgrade(url) == "0001"
-    assert current_revision(url) == "0001"
+    assert upgrade(url) == HEAD
+    assert current_revision(url) == HEAD
     assert check_schema(url) == []
 
 
@@ -315,12 +282,12 @@ def test_new_revision_writes_the_next_numbered_script(tmp_path: Path) -> None:
     upgrade(url)
     path = new_revision(url, "add supplier calendar", directory=tmp_path)
 
-    assert path == tmp_path / "0002_add_supplier_calendar.py"
-    spec = importlib.util.spec_from_file_location("revision_0002", path)
+    assert path == tmp_path / "0003_add_supplier_calendar.py"
+    spec = importlib.util.spec_from_file_location("revision_0003", path)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert (script.revision, script.down_revision) == ("0002", "0001")
+    assert (script.revision, script.down_revision) == ("0003", HEAD)
     assert "pass" in path.read_text()  # the models match the database: nothing to do
 
 
