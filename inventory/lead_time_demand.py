@@ -12,8 +12,9 @@ Sampling, per series and sample path (`sample_lead_time_demand`):
 3. D_{L+R} = sum_t w_t x_t with w_t = clip(L + R - t, 0, 1): ceil(L + R) periods, the last one
    weighted by its fraction; D_L likewise with L alone, on the same path, so D_L <= D_{L+R}.
 
-Why rho = 0.2 by default: forecast errors of one series persist across horizon steps (a level
-error hits every step), so independent periods (rho = 0) understate the spread of a sum and
+Why this function defaults to rho = 0.2 (the planner passes its own per XYZ class,
+`PlanningSettings.rho_by_xyz`): forecast errors of one series persist across horizon steps (a
+level error hits every step), so independent periods (rho = 0) understate the spread of a sum and
 with it safety stock; full correlation (rho = 1) treats every period's noise as one shock and
 overstates it. 0.2 adds a modest shared part (over 7 periods the variance of the sum is ~2.2x
 the independent one); calibrate it from the backtest's multi-period coverage when available.
@@ -166,7 +167,10 @@ def _evaluate(
 
 
 def _uniform_scores(
-    rng: np.random.Generator, factor: np.ndarray | None, own: float, shape: tuple[int, int]
+    rng: np.random.Generator,
+    factor: np.ndarray | None,
+    own: np.ndarray,
+    shape: tuple[int, int],
 ) -> np.ndarray:
     """Uniform scores of one period: Phi(shared factor + own noise), or plain uniforms."""
     if factor is None:
@@ -200,14 +204,15 @@ def sample_lead_time_demand(
     *,
     n_samples: int = 1000,
     seed: int = 0,
-    rho: float = DEFAULT_RHO,
+    rho: ArrayLike = DEFAULT_RHO,
 ) -> LeadTimeDemand:
     """Monte Carlo D_{L+R} and D_L per series (module docstring).
 
     `demand_quantiles`: (H, Q) for one series or (N, H, Q), per-period demand quantiles at
     `demand_levels` for horizon steps 1..H. `lead_time_quantiles`: (K,) shared or (N, K), lead
     time in periods at `lead_time_levels` (one level gives a fixed lead time).
-    `review_period`: periods between reviews, scalar or (N,). Results are (N, n_samples).
+    `review_period`: periods between reviews, scalar or (N,); `rho` likewise (erratic series
+    may carry more persistence than steady ones). Results are (N, n_samples).
     """
     d_levels = _levels("demand quantile", demand_levels)
     demand = _knots("demand quantiles", demand_quantiles, len(d_levels), 3)
@@ -222,8 +227,12 @@ def sample_lead_time_demand(
     review = np.broadcast_to(np.asarray(review_period, dtype=np.float64), (n_series,))
     if not np.all(np.isfinite(review) & (review >= 0)):
         raise ValueError(f"review period must be finite and >= 0; got {np.unique(review)[:5]}")
-    if not 0.0 <= rho <= 1.0:
-        raise ValueError(f"rho (correlation between periods) must lie in [0, 1]; got {rho}")
+    correlation = np.broadcast_to(np.asarray(rho, dtype=np.float64), (n_series,))
+    if not np.all((correlation >= 0.0) & (correlation <= 1.0)):
+        raise ValueError(
+            f"rho (correlation between periods) must lie in [0, 1]; got "
+            f"{np.unique(correlation)[:5]}"
+        )
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1; got {n_samples}")
 
@@ -232,7 +241,8 @@ def sample_lead_time_demand(
     rng = np.random.default_rng(seed)
     shape = (n_series, n_samples)
     out_lr, out_l, out_lead = np.empty(shape), np.empty(shape), np.empty(shape)
-    shared, own = math.sqrt(rho), math.sqrt(1.0 - rho)
+    shared, own = np.sqrt(correlation), np.sqrt(1.0 - correlation)
+    correlated = bool(np.any(correlation > 0))
     for lo in range(0, n_series, _CHUNK_ROWS):
         rows = slice(lo, min(lo + _CHUNK_ROWS, n_series))
         m = rows.stop - rows.start
@@ -240,7 +250,7 @@ def sample_lead_time_demand(
             l_levels, l_intercept[rows], l_slope[rows], rng.random((m, n_samples))
         )
         protection = lead_time + review[rows, None]
-        factor = shared * rng.standard_normal((m, n_samples)) if rho > 0 else None
+        factor = shared[rows, None] * rng.standard_normal((m, n_samples)) if correlated else None
         d_lr, d_l = np.zeros((m, n_samples)), np.zeros((m, n_samples))
         lead_min, lead_max = float(lead_time.min()), float(lead_time.max())
         protection_min = float(protection.min())
@@ -250,7 +260,7 @@ def sample_lead_time_demand(
                 d_levels,
                 np.ascontiguousarray(d_intercept[rows, step]),
                 np.ascontiguousarray(d_slope[rows, step]),
-                _uniform_scores(rng, factor, own, (m, n_samples)),
+                _uniform_scores(rng, factor, own[rows, None], (m, n_samples)),
             )
             # Periods every path covers in full skip the fractional weights.
             d_lr += x if t + 1 <= protection_min else np.clip(protection - t, 0.0, 1.0) * x

@@ -8,8 +8,8 @@ the simulator measures is what the plan does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,17 +21,37 @@ from inventory.lead_time_demand import (
 from inventory.ordering import round_order_quantity
 from inventory.policy import PolicyNumbers, plan_orders
 from inventory.service_targets import ServiceTarget
+from restock.settings import PlanningSettings
 
 __all__ = ["Decisions", "MonteCarlo", "review_decisions"]
 
 
 @dataclass(frozen=True)
 class MonteCarlo:
-    """Sampling of the lead-time demand: sample paths per series, seed, period correlation."""
+    """Sampling of the lead-time demand: sample paths per series, seed, period correlation
+    (`rho`, or per XYZ variability class from `rho_by_xyz`: erratic demand moves in runs)."""
 
     n_samples: int = 1000
     seed: int = 0
     rho: float = DEFAULT_RHO
+    rho_by_xyz: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, planning: PlanningSettings) -> MonteCarlo:
+        return cls(
+            n_samples=planning.n_samples,
+            seed=planning.seed,
+            rho=planning.rho,
+            rho_by_xyz=dict(planning.rho_by_xyz),
+        )
+
+    def rho_for(self, segments: Iterable[object] | None, n_series: int) -> np.ndarray:
+        """Per-series rho from each ABC-XYZ segment's XYZ letter (`rho` when not listed)."""
+        if segments is None:
+            return np.full(n_series, self.rho)
+        return np.array(
+            [self.rho_by_xyz.get(str(s)[1:2], self.rho) for s in segments], dtype=np.float64
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,7 @@ def review_decisions(
     pack_size: np.ndarray,
     moq: np.ndarray,
     sampling: MonteCarlo = MonteCarlo(),
+    segments: Sequence[str] | None = None,
 ) -> Decisions:
     """Decide every series at once; demand quantiles are per period (N, H, Q), lead-time
     quantiles in periods (N, K), or (K,) shared by every series."""
@@ -80,7 +101,7 @@ def review_decisions(
         review_period,
         n_samples=sampling.n_samples,
         seed=sampling.seed,
-        rho=sampling.rho,
+        rho=sampling.rho_for(segments, n),
     )
     numbers = plan_orders(demand, position, list(targets))
     raw = np.where(numbers.place, numbers.quantity, 0.0)

@@ -258,11 +258,7 @@ def build_plan(
         forecasts = apply_overrides(forecasts, in_force, dates)
         notes.append(f"{len(in_force)} planner override(s) in force applied to the forecasts")
     targets = service_targets(inputs.dataset.service_policy)
-    sampling = MonteCarlo(
-        n_samples=settings.planning.n_samples,
-        seed=settings.planning.seed,
-        rho=settings.planning.rho,
-    )
+    sampling = MonteCarlo.from_settings(settings.planning)
     period_days = inputs.frequency.days
     stores = _store_series(inputs, forecasts)
     unknown = sorted(set(stores["tier"]) - set(targets.tiers))

@@ -33,7 +33,9 @@ from inventory.classic_policies import min_max_policy, order_up_to_policy, preco
 from inventory.lead_time_demand import sample_lead_time_demand
 from inventory.policy import protection_level
 from inventory.simulation import LeadTimeDistribution, SimulationResult, simulate
+from planning.decide import MonteCarlo
 from planning.inputs import PlanningInputs
+from planning.launches import analogue_quantiles
 from planning.lead_times import LEAD_TIME_LEVELS, lane_lead_times, level_columns
 from planning.targets import service_targets
 from restock.progress import progress_bar
@@ -56,6 +58,7 @@ class SimulationReport:
     table: pd.DataFrame
     curve: pd.DataFrame
     setup: list[str] = field(default_factory=list)
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _scaled(target: np.ndarray, scale: float) -> np.ndarray:
@@ -80,14 +83,20 @@ def _restock_levels(
     lead: np.ndarray,
     review: int,
     fill: np.ndarray,
+    series: pd.DataFrame,
     settings: Settings,
     *,
     progress: bool,
 ) -> dict[float, np.ndarray]:
     """s = S per (scale, series, review): the fill-rate level of the Monte-Carlo demand over
-    L + R, from forecasts made with the demand seen before each review."""
+    L + R, from forecasts made with the demand seen before each review. Launches (a price plan
+    ahead, no sales yet: the panel starts a series at its launch) borrow their analogues'."""
     levels = {scale: np.zeros((len(keys), len(times))) for scale in SCALES}
+    horizon, frequency = model.horizon, pd.Timedelta(dates[1] - dates[0])
+    rho = MonteCarlo.from_settings(settings.planning).rho_for(series["segment"], len(series))
     order = keys.astype("str").apply(tuple, axis=1).tolist()
+    category = series["category"].fillna("").astype("str").to_numpy()
+    location = series["location"].astype("str").to_numpy()
     with progress_bar("restock policy reviews", len(times), enabled=progress) as advance:
         for j, t in enumerate(times):
             history = panel[panel["date"] < dates[t]]
@@ -103,18 +112,26 @@ def _restock_levels(
             cube = forecast[columns].to_numpy().reshape(-1, model.horizon, len(columns))
             got = forecast.drop_duplicates(_KEYS)[_KEYS].apply(tuple, axis=1).tolist()
             position = {k: i for i, k in enumerate(got)}
-            # A series with no history yet (launched inside the window) has no forecast: 0.
             padded = np.concatenate([cube, np.zeros((1, *cube.shape[1:]))])
             rows = np.array([position.get(k, len(cube)) for k in order])
+            first_plan = planned.groupby(_KEYS, observed=True)["date"].min()
+            first_plan.index = first_plan.index.map(lambda k: (str(k[0]), str(k[1])))
+            launch = np.array(
+                [
+                    (first_plan[k] - dates[t]) // frequency if k in first_plan.index else horizon
+                    for k in order
+                ]
+            )
+            filled = analogue_quantiles(padded[rows], rows < len(cube), category, location, launch)
             demand = sample_lead_time_demand(
-                padded[rows],
+                filled,
                 quantiles,
                 lead,
                 LEAD_TIME_LEVELS,
                 float(review),
                 n_samples=settings.planning.n_samples,
                 seed=settings.planning.seed + j,
-                rho=settings.planning.rho,
+                rho=rho,
             )
             for scale in SCALES:
                 levels[scale][:, j] = protection_level(demand, fill_rate=_scaled(fill, scale))
@@ -129,6 +146,26 @@ def _summary(
     frame["segment"] = frame["segment"].astype("str")
     frame["target_fill_rate"] = frame["segment"].map(target)
     return frame.assign(policy=policy)
+
+
+def _per_series(
+    result: SimulationResult, series: pd.DataFrame, fill: np.ndarray, policy: str
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "policy": policy,
+            "sku": series["sku"].to_numpy(),
+            "location": series["location"].to_numpy(),
+            "segment": series["segment"].to_numpy(),
+            "tier": series["tier"].to_numpy(),
+            "target_fill_rate": fill,
+            "demand": result.total_demand,
+            "fill_rate": result.fill_rate,
+            "cycle_service_level": result.cycle_service_level,
+            "inventory_value": result.average_inventory_value,
+            "stockout_periods": result.stockout_periods,
+        }
+    )
 
 
 def run_simulation(
@@ -159,7 +196,7 @@ def run_simulation(
     series["tier"] = series["tier"].fillna("standard").astype("str")
     items = inputs.dataset.items.astype({"sku": "str", "supplier": "str"})
     series = series.merge(
-        items[["sku", "supplier", "unit_cost", "unit_price", "pack_size", "moq"]],
+        items[["sku", "category", "supplier", "unit_cost", "unit_price", "pack_size", "moq"]],
         on="sku",
         how="left",
     )
@@ -190,7 +227,17 @@ def run_simulation(
     )
     times = np.arange(first, demand.shape[1], review)
     restock = _restock_levels(
-        model, inputs.panel, keys, dates, times, lead, review, fill, settings, progress=progress
+        model,
+        inputs.panel,
+        keys,
+        dates,
+        times,
+        lead,
+        review,
+        fill,
+        series,
+        settings,
+        progress=progress,
     )
     window = max(4 * review, 8 * int(np.ceil(np.median(lead[:, 2]) + review)))
     window = min(window, first)
@@ -203,8 +250,13 @@ def run_simulation(
     }
     n, total = demand.shape
     segment = series["segment"].to_numpy()
-    target_by_segment = pd.Series(fill).groupby(segment).mean()
-    tables, curve = [], []
+    # A segment's fill rate weighs its series by demand, so its target does too.
+    weight = demand[:, first:].sum(axis=1) + 1e-9
+    weighted = pd.DataFrame({"segment": segment, "w": weight, "wt": weight * fill})
+    sums = weighted.groupby("segment")[["w", "wt"]].sum()
+    target_by_segment = sums["wt"] / sums["w"]
+    target_by_segment["all"] = float(np.average(fill, weights=weight))
+    tables, curve, per_series = [], [], []
     for scale in SCALES:
         runs = {
             "restock": precomputed_policy(
@@ -237,6 +289,7 @@ def run_simulation(
             summary = _summary(result, segment, policy, target_by_segment)
             if scale == 1.0:
                 tables.append(summary)
+                per_series.append(_per_series(result, series, fill, policy))
             overall = summary[summary["segment"] == "all"].iloc[0]
             curve.append(
                 {
@@ -254,5 +307,8 @@ def run_simulation(
         f"classic policies: trailing window {window} periods",
     ]
     return SimulationReport(
-        table=pd.concat(tables, ignore_index=True), curve=pd.DataFrame(curve), setup=setup
+        table=pd.concat(tables, ignore_index=True),
+        curve=pd.DataFrame(curve),
+        setup=setup,
+        series=pd.concat(per_series, ignore_index=True),
     )

@@ -56,6 +56,7 @@ def decide_stage(
         pack_size=series["pack_size"].to_numpy(),
         moq=moq,
         sampling=sampling,
+        segments=series["segment"].astype("str").tolist() if "segment" in series else None,
     )
     numbers = decisions.numbers
     out = series.copy()

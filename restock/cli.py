@@ -256,9 +256,13 @@ def simulate(
     path = plot_tradeoff(report.curve, reports / "simulation_tradeoff.png")
     report.table.to_csv(reports / "simulation.csv", index=False)
     report.series.to_csv(reports / "simulation_series.csv", index=False)
+    report.curve.to_csv(reports / "simulation_curve.csv", index=False)
     show_simulation(console, report)
     console.print(f"trade-off plot: {path}")
-    console.print(f"tables: {reports / 'simulation.csv'} (per series: simulation_series.csv)")
+    console.print(
+        f"tables: {reports / 'simulation.csv'} "
+        "(per series: simulation_series.csv, trade-off curve: simulation_curve.csv)"
+    )
 
 
 @app.command()

@@ -189,3 +189,17 @@ def test_bad_inputs_are_refused_with_the_fix(kwargs: dict[str, object], message:
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         sample_lead_time_demand(**args)  # type: ignore[arg-type]
+
+
+def test_rho_per_series_widens_only_the_correlated_series() -> None:
+    demand = np.tile(NORMAL_10_2, (2, 1, 1))
+    mixed = sample_lead_time_demand(
+        demand, LEVELS, fixed_lead_time(2.0), LEAD_LEVELS, 1.0, n_samples=50_000, rho=[0.0, 0.5]
+    )
+    sd = mixed.over_lead_time_and_review.std(axis=1)
+    # Var(sum of 3 periods) = 3 s^2 (1 + 2 rho): the correlated series spreads sqrt(2) wider.
+    assert sd[1] / sd[0] == pytest.approx(np.sqrt(2.0), rel=0.05)
+    with pytest.raises(ValueError, match="rho"):
+        sample_lead_time_demand(
+            demand, LEVELS, fixed_lead_time(2.0), LEAD_LEVELS, 1.0, rho=[0.0, 1.5]
+        )

@@ -161,3 +161,9 @@ def test_same_seed_same_decisions() -> None:
 def test_no_series_is_refused() -> None:
     with pytest.raises(ValueError, match="no series to review"):
         _decide([])
+
+
+def test_rho_follows_the_xyz_class_of_each_segment() -> None:
+    sampling = MonteCarlo(rho=0.1, rho_by_xyz={"Z": 0.3})
+    np.testing.assert_allclose(sampling.rho_for(["AX", "BZ", "*", "CZ"], 4), [0.1, 0.3, 0.1, 0.3])
+    np.testing.assert_allclose(sampling.rho_for(None, 2), [0.1, 0.1])

@@ -97,15 +97,18 @@ def test_replanning_supersedes_undecided_orders(home: Path) -> None:
 
 
 def test_simulate_prints_segments_and_saves_the_tradeoff_plot(home: Path) -> None:
-    done = CliRunner().invoke(
-        app, ["simulate", "--periods", "28", "--home", str(home)], env=_ENV
-    )
+    done = CliRunner().invoke(app, ["simulate", "--periods", "28", "--home", str(home)], env=_ENV)
     assert done.exit_code == 0, done.output
     assert "policy simulation" in done.output
     # The printed table wraps with the terminal, so the policies are checked in the saved CSV.
     table = pd.read_csv(home / "reports" / "simulation.csv")
     assert {"restock", "z_sqrt_l_sigma", "min_max"} <= set(table["policy"])
     assert table["fill_rate"].dropna().between(0, 1).all()  # NaN: no demand in the window
+    assert table.loc[table["segment"] == "all", "target_fill_rate"].notna().all()
+    series = pd.read_csv(home / "reports" / "simulation_series.csv")
+    assert len(series) == 3 * table.loc[table["segment"] == "all", "series"].iloc[0]
+    curve = pd.read_csv(home / "reports" / "simulation_curve.csv")
+    assert set(curve["policy"]) == {"restock", "z_sqrt_l_sigma", "min_max"}
     assert (home / "reports" / "simulation_tradeoff.png").stat().st_size > 10_000
 
 
