@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.columns import Columns
 from rich.console import Console, Group
 from rich.table import Table
@@ -218,39 +219,53 @@ def show_plan(console: Console, result: PlanResult, *, top: int = 10) -> None:
         console.print(f"[yellow]note:[/yellow] {note}")
     if ordered.empty:
         return
-    grid = Table(title=f"largest {min(top, len(ordered))} lines by value")
-    for name in (
-        "sku",
-        "location",
-        "from",
-        "qty",
-        "value",
-        "E[demand L+R]",
-        "safety",
-        "position",
-        "LT p50/p90 d",
-        "P(stockout)",
-        "flags",
-    ):
-        grid.add_column(
-            name, justify="left" if name in ("sku", "location", "from", "flags") else "right"
-        )
+    # Narrow terminals get the essentials (the rest is in the queue and the API) rather than
+    # eleven truncated columns.
+    wide = console.width >= 120
+    columns: list[tuple[str, str]] = [
+        ("sku", "sku"),
+        ("location", "loc"),
+        ("from", "from"),
+        ("qty", "qty"),
+        ("value", "value"),
+        ("E[demand L+R]", "E[D]"),
+        ("safety", "SS"),
+        ("position", "pos"),
+        ("LT p50/p90 d", "LT p50/90"),
+        ("P(stockout)", "P(out)"),
+        ("flags", "flags"),
+    ]
+    shown = [long if wide else short for long, short in columns]
+    keep = [wide or short not in ("pos", "LT p50/90") for _, short in columns]
+    grid = Table(
+        title=f"largest {min(top, len(ordered))} lines by value",
+        box=box.SIMPLE_HEAD if not wide else box.HEAVY_HEAD,
+        padding=(0, 1),
+    )
+    for name, (_, short), kept in zip(shown, columns, keep, strict=True):
+        if kept:
+            grid.add_column(
+                name,
+                justify="left" if short in ("sku", "loc", "from", "flags") else "right",
+                no_wrap=short != "flags",
+            )
     value = ordered["quantity"] * ordered["unit_cost"].fillna(0.0)
     for i in value.sort_values(ascending=False).index[:top]:
         row = ordered.loc[i]
-        grid.add_row(
+        cells = [
             str(row["sku"]),
             str(row["location"]),
             str(row["source"]),
             f"{int(row['quantity']):,}",
-            f"{value[i]:,.2f}",
+            f"{value[i]:,.0f}" if not wide else f"{value[i]:,.2f}",
             f"{row['expected_demand']:.1f}",
             f"{row['safety_stock']:.1f}",
             f"{row['position']:.0f}",
             f"{row['lead_time_p50']:.1f}/{row['lead_time_p90']:.1f}",
             f"{row['stockout_probability']:.0%}",
             ", ".join(str(f) for f in row["flags"]) or "-",
-        )
+        ]
+        grid.add_row(*(c for c, k in zip(cells, keep, strict=True) if k))
     console.print(grid)
 
 
