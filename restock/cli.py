@@ -144,18 +144,28 @@ def generate(
     out: Annotated[Path, typer.Option(help="folder to write the canonical parquet tables to")],
     size: Annotated[str, typer.Option(help="tiny | small | medium | m5")] = "small",
     seed: Annotated[int | None, typer.Option(help="random seed (default: the preset's)")] = None,
+    shift: Annotated[
+        str | None,
+        typer.Option(help="regime change category:days:factor, e.g. toys:42:1.8 (drift demo)"),
+    ] = None,
 ) -> None:
     """Write a synthetic canonical folder (up to M5 size, streamed to disk) for `ingest --source
     csv`."""
     import dataclasses
 
     from features.loaders.demo import PRESETS, DemoConfig, write_demo
+    from features.loaders.demo_demand import RegimeShift
 
     if size not in PRESETS:
         raise _fail(f"unknown demo size '{size}'; use one of {', '.join(PRESETS)}")
     config = DemoConfig.preset(size)
     if seed is not None:
         config = dataclasses.replace(config, seed=seed)
+    if shift is not None:
+        try:
+            config = dataclasses.replace(config, shift=RegimeShift.parse(shift))
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     folder = write_demo(config, out, progress=True)
     console.print(
         f"wrote {size} demo ({config.n_skus:,} skus x {config.n_stores} stores x "

@@ -29,6 +29,7 @@ from features.loaders.demo_demand import (
     CATEGORIES,
     DemandChunk,
     DemoCalendar,
+    RegimeShift,
     SkuProfiles,
     demo_calendar,
     draw_sku_profiles,
@@ -64,6 +65,7 @@ class DemoConfig:
     days: int = 760  # daily data, >= 2 years by default
     end: dt.date = dt.date(2026, 9, 30)  # last sales day (fixed, so runs reproduce)
     seed: int = 7
+    shift: RegimeShift | None = None  # a lasting demand change at the end (drift scenarios)
 
     def __post_init__(self) -> None:
         if self.n_skus < 1 or self.n_stores < 1 or self.n_dcs < 1:
@@ -132,6 +134,11 @@ class _World:
             yield k, lo, min(lo + size, self.config.n_skus)
 
 
+def _calendar(config: DemoConfig) -> DemoCalendar:
+    calendar = demo_calendar(config.end, config.days)
+    return calendar if config.shift is None else config.shift.apply(calendar)
+
+
 def _world(config: DemoConfig) -> _World:
     rng = _rng(config, _CATALOGUE)
     profiles = draw_sku_profiles(rng, config.n_skus, config.days)
@@ -146,7 +153,7 @@ def _world(config: DemoConfig) -> _World:
     margin = rng.uniform(0.45, 0.75, config.n_skus)
     return _World(
         config=config,
-        calendar=demo_calendar(config.end, config.days),
+        calendar=_calendar(config),
         profiles=profiles,
         sku_names=_names("SKU", config.n_skus, 5),
         store_names=_names("S", config.n_stores, 3),

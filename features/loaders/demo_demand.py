@@ -26,6 +26,7 @@ __all__ = [
     "CATEGORIES",
     "CategoryProfile",
     "DemandChunk",
+    "RegimeShift",
     "DemoCalendar",
     "Pattern",
     "SkuProfiles",
@@ -81,6 +82,52 @@ class DemoCalendar:
 
     dates: pd.DatetimeIndex
     multiplier: np.ndarray  # (n_categories, days)
+
+
+@dataclass(frozen=True)
+class RegimeShift:
+    """A lasting change of one category's demand over the last `days` of a demo (a competitor
+    closing, a new range, a price war): the category's multiplier times `factor` from then on.
+    Monitoring should call it drift; ordinary seasonality it should not."""
+
+    category: str
+    days: int
+    factor: float
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in CATEGORIES]
+        if self.category not in names:
+            raise ValueError(
+                f"unknown category '{self.category}' for the regime shift; use one of "
+                f"{', '.join(names)}"
+            )
+        if self.days < 1:
+            raise ValueError(f"a regime shift lasts at least 1 day; got days={self.days}")
+        if not (np.isfinite(self.factor) and self.factor > 0):
+            raise ValueError(f"the shift factor must be a positive number; got {self.factor}")
+
+    @classmethod
+    def parse(cls, text: str) -> RegimeShift:
+        """`category:days:factor`, e.g. `toys:42:1.8` (toys sell 80% more over the last 42 days)."""
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ValueError(
+                f"a regime shift is category:days:factor (e.g. toys:42:1.8); got '{text}'"
+            )
+        try:
+            return cls(parts[0], int(parts[1]), float(parts[2]))
+        except ValueError as exc:
+            if "shift" in str(exc):
+                raise
+            raise ValueError(
+                f"days must be an integer and factor a number in '{text}' (e.g. toys:42:1.8)"
+            ) from None
+
+    def apply(self, calendar: DemoCalendar) -> DemoCalendar:
+        k = [c.name for c in CATEGORIES].index(self.category)
+        multiplier = calendar.multiplier.copy()
+        multiplier[k, -min(self.days, multiplier.shape[1]) :] *= self.factor
+        return DemoCalendar(calendar.dates, multiplier)
 
 
 def demo_calendar(end: dt.date, days: int) -> DemoCalendar:

@@ -289,3 +289,41 @@ def test_write_demo_round_trips_in_several_chunks(
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.parquet" for n in CONTRACTS)
     for name, table in expected.tables.items():
         pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{name}.parquet"), table, obj=name)
+
+
+def test_a_regime_shift_moves_one_category_at_the_end_only() -> None:
+    from features.loaders.demo_demand import RegimeShift
+
+    base = DemoConfig.preset("tiny")
+    items = generate_demo(base).tables["items"]
+    category = str(items["category"].value_counts().index[0])
+    shifted = dataclasses.replace(base, shift=RegimeShift(category, 60, 3.0))
+    before, after = generate_demo(base).tables["sales"], generate_demo(shifted).tables["sales"]
+    cut = pd.Timestamp(base.end) - pd.Timedelta(days=59)
+    in_category = before["sku"].isin(items.loc[items["category"] == category, "sku"])
+
+    def units(sales: pd.DataFrame, rows: pd.Series) -> float:
+        return float(sales.loc[rows.to_numpy(), "units"].sum())
+
+    # Random draws depend on the demand level (Poisson sampling), so after the shift the
+    # streams differ: the rest of the data is alike in total, not draw for draw.
+    early = pd.to_datetime(before["date"]) < cut
+    assert units(after, early) == pytest.approx(units(before, early), rel=0.05)
+    assert units(after, ~early & ~in_category) == pytest.approx(
+        units(before, ~early & ~in_category), rel=0.15
+    )
+    assert units(after, ~early & in_category) > 2.0 * units(before, ~early & in_category)
+
+
+def test_a_regime_shift_is_parsed_with_clear_errors() -> None:
+    from features.loaders.demo_demand import RegimeShift
+
+    assert RegimeShift.parse("toys:42:1.8") == RegimeShift("toys", 42, 1.8)
+    for bad, message in [
+        ("toys:42", "category:days:factor"),
+        ("cars:42:1.8", "unknown category"),
+        ("toys:x:1.8", "integer"),
+        ("toys:42:-1", "positive"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            RegimeShift.parse(bad)
