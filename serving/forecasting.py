@@ -14,6 +14,8 @@ and indexed by series; `reload_panel()` swaps in a newer file. Answers equal the
   plan, and says `routed_to` instead of drivers.
 - Results are cached per (model version, sku, location, panel version): a promotion, a
   rollback or a new panel changes the key, so nothing stale is ever answered.
+- Concurrent cache misses are computed together (`serving.coalesce`): under load one pass of
+  feature building serves every request that arrived while the previous pass ran.
 
 Domain errors say what to do; the API maps `UnknownSeries` to 404, `BadRequest` (`BadHorizon`)
 to 422, `NoModel` and `NoPanel` to 503.
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from restock.settings import Settings
+from serving.coalesce import Coalescer
 from serving.drivers import (
     Explanation,
     GroupImportance,
@@ -310,6 +313,7 @@ class ForecastService:
         self._entries: _Lru[tuple[int, str, str, str], _Entry] = _Lru(cache_size)
         self._drivers: _Lru[tuple[int, str, str, str], StepDrivers] = _Lru(cache_size)
         self._importance: _Lru[int, tuple[GroupImportance, ...]] = _Lru(4)
+        self.batches: Coalescer[Key, _Entry | None, _Entry] = Coalescer()
 
     # -- panel -----------------------------------------------------------------------------
 
@@ -480,7 +484,13 @@ class ForecastService:
             else:
                 todo[k] = entry
         if todo:
-            for k, entry in self._compute(served, forecaster, panel, todo, need).items():
+            # Concurrent misses of the same model, panel and horizon share one pass.
+            computed = self.batches.submit(
+                (served.version, panel.version, need),
+                todo,
+                lambda work: self._compute(served, forecaster, panel, work, need),
+            )
+            for k, entry in computed.items():
                 self._entries.put(cache_key[k], entry)
                 found[k] = entry
         return [found[k] for k in keys]

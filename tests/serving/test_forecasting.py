@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import mlflow
@@ -127,6 +128,21 @@ def test_every_series_gets_exactly_the_plans_forecast(
         np.testing.assert_array_equal(_values(got), plan.quantiles[index[(sku, location)]])
         assert got.routed_to == plan.keys["routed_to"].iloc[i]
         assert got.model_version == 1 and got.frequency == "daily" and got.horizon == H
+
+
+def test_concurrent_requests_share_passes_and_still_get_the_plans_forecast(
+    home: Settings, forecaster: RoutedForecaster, plan: SeriesForecasts
+) -> None:
+    # Cache of one: every request is a miss, so all of them go through the coalescer.
+    service = ForecastService(FixedModels(_served(forecaster)), home, cache_size=1)
+    keys = [tuple(k) for k in plan.keys[["sku", "location"]].itertuples(index=False)] * 3
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda k: service.forecast(*k), keys))
+    index = plan.index()
+    for (sku, location), got in zip(keys, answers, strict=True):
+        assert (got.sku, got.location) == (sku, location)
+        np.testing.assert_array_equal(_values(got), plan.quantiles[index[(sku, location)]])
+    assert service.batches.passes + service.batches.merged == len(keys)
 
 
 def test_a_short_horizon_is_the_start_of_the_full_one(
