@@ -1,5 +1,5 @@
 """Tables of the PO queue: `po_plans`, `purchase_orders`, `po_lines`, `po_plan_reviews`,
-`po_decisions` (SQLAlchemy 2 declarative).
+`po_decisions`, `approval_policy_changes` (SQLAlchemy 2 declarative).
 
 Created on first use by `orders.schema.ensure_schema`, which also adds the columns introduced
 since (migrations come later: include `OrdersBase.metadata`). Money is `Numeric(18, 4)`
@@ -32,7 +32,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from orders.domain import POStatus, ServiceKind, SourceKind
 
-__all__ = ["MONEY", "DecisionRow", "LineRow", "OrderRow", "OrdersBase", "PlanRow", "ReviewRow"]
+__all__ = [
+    "MONEY",
+    "DecisionRow",
+    "LineRow",
+    "OrderRow",
+    "OrdersBase",
+    "PlanRow",
+    "PolicyChangeRow",
+    "ReviewRow",
+]
 
 MONEY = sa.Numeric(18, 4)
 
@@ -163,3 +172,16 @@ class DecisionRow(OrdersBase):
     outcome: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # what was answered, to replay
     reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     decided_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PolicyChangeRow(OrdersBase):
+    """Append-only history of the approval thresholds (`orders.policy_store`)."""
+
+    __tablename__ = "approval_policy_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    auto_approve_below: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    dual_approval_above: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    actor: Mapped[str] = mapped_column(sa.String(256))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -23,7 +23,7 @@ from serving.database import (
 from tests.orders import factories
 from tests.serving.db_fixtures import BACKENDS, backend_url, tables
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -65,6 +65,7 @@ def test_upgrade_check_downgrade_stamp_round_trip(url: str) -> None:
     code, out, _ = _run("check")
     assert code == 1
     assert out.splitlines()[1:] == [
+        "  - table approval_policy_changes is missing from the database",
         "  - table forecast_overrides is missing from the database",
         "  - index ix_forecast_overrides_series on forecast_overrides(sku, location) is missing "
         "from the database",
@@ -119,8 +120,8 @@ def test_upgrade_refuses_a_database_it_cannot_adopt_and_changes_nothing(url: str
         (["downgrade", "base"], None, "not confirmed, nothing changed; pass --yes"),
         (["downgrade", "base"], "n\n", "not confirmed, nothing changed; pass --yes"),
         (["stamp", "0099"], None, "Can't locate revision identified by '0099' "
-                                  "(known revisions: 0001, 0002, head, base)"),
-        (["upgrade", "nope"], None, "known revisions: 0001, 0002, head, base"),
+                                  "(known revisions: 0001, 0002, 0003, head, base)"),
+        (["upgrade", "nope"], None, "known revisions: 0001, 0002, 0003, head, base"),
     ],
     ids=["downgrade-no-answer", "downgrade-no", "stamp-unknown", "upgrade-unknown"],
 )  # fmt: skip
