@@ -129,6 +129,25 @@ def _search(registry: Registry, name: str) -> list[ModelVersion]:
     return list(registry.client.search_model_versions(f"name = '{quoted}'"))
 
 
+def _reconcile(registry: Registry, name: str, alias: str) -> None:
+    """Finish a move the history journaled but MLflow never applied (a crash between the two).
+
+    The history is written first, so after a kill the alias still points where the last
+    journaled move started from: roll it forward. An alias pointing anywhere else was moved
+    outside restock and is left alone (rollback then says so).
+    """
+    moves = registry.history.read(model_name=name, alias=alias)
+    if not moves:
+        return
+    last = moves[-1]
+    current = _aliases(registry, name).get(alias)
+    if current == last.from_version and current != last.to_version:
+        registry.client.set_registered_model_alias(name, alias, str(last.to_version))
+
+
+_UNDO: dict[Action, Action] = {"promote": "rollback", "rollback": "promote", "register": "register"}
+
+
 def _move_alias(
     registry: Registry,
     *,
@@ -139,17 +158,19 @@ def _move_alias(
     actor: str,
     reason: str,
 ) -> None:
+    _reconcile(registry, name, alias)
     previous = _aliases(registry, name).get(alias)
-    registry.client.set_registered_model_alias(name, alias, str(to_version))
-    move = AliasMove(name, alias, previous, to_version, action, actor, reason)
+    # Journal first: a kill after this line leaves a move `_reconcile` completes; one before it
+    # leaves nothing to explain. Never an alias moved without its history row.
+    registry.history.append(AliasMove(name, alias, previous, to_version, action, actor, reason))
     try:
-        registry.history.append(move)
-    except Exception:
-        # An unrecorded move would break rollback and audit: undo it, then report.
-        if previous is None:
-            registry.client.delete_registered_model_alias(name, alias)
-        else:
-            registry.client.set_registered_model_alias(name, alias, str(previous))
+        registry.client.set_registered_model_alias(name, alias, str(to_version))
+    except Exception as exc:
+        if previous is not None:  # the move did not happen: record its undoing, then report
+            undo = AliasMove(
+                name, alias, to_version, previous, _UNDO[action], "restock", f"undone: {exc}"
+            )
+            registry.history.append(undo)
         raise
 
 
@@ -238,6 +259,7 @@ def metric_tags(version: ModelVersion) -> dict[str, float]:
 
 def champion(*, registry: Registry, name: str) -> ModelVersion | None:
     """The version `champion` points to, None before the first promotion."""
+    _reconcile(registry, name, CHAMPION)
     current = _aliases(registry, name).get(CHAMPION)
     return None if current is None else _version(registry, name, current)
 
@@ -282,6 +304,7 @@ def rollback(*, registry: Registry, name: str, actor: str, reason: str) -> int:
     or when `champion` was moved outside restock (the history no longer explains it).
     """
     _require_reason(actor, reason)
+    _reconcile(registry, name, CHAMPION)
     current = _aliases(registry, name).get(CHAMPION)
     stack = _promotions_in_force(registry.history.read(model_name=name, alias=CHAMPION))
     if not stack:

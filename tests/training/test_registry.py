@@ -396,3 +396,51 @@ def test_alias_history_postgres_roundtrip() -> None:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_a_move_journaled_but_never_applied_is_rolled_forward(
+    registry: Registry, store: Store, name: str
+) -> None:
+    # A kill between the history row and MLflow's alias: the history is the journal.
+    _register(registry, store, name, 1.0)
+    _register(registry, store, name, 2.0)
+    promote(registry=registry, name=name, version=1, actor="ann", reason="first")
+    registry.history.append(AliasMove(name, "champion", 1, 2, "promote", "ann", "killed"))
+    assert _champion_version(registry, name) == 2
+    assert rollback(registry=registry, name=name, actor="ann", reason="back") == 1
+    assert _champion_version(registry, name) == 1
+
+
+def test_an_alias_moved_outside_restock_is_not_rolled_forward(
+    registry: Registry, store: Store, name: str
+) -> None:
+    for value in (1.0, 2.0, 3.0):
+        _register(registry, store, name, value)
+    promote(registry=registry, name=name, version=1, actor="ann", reason="first")
+    registry.client.set_registered_model_alias(name, "champion", "3")  # by hand in MLflow
+    assert _champion_version(registry, name) == 3
+    with pytest.raises(RegistryError, match="outside restock"):
+        rollback(registry=registry, name=name, actor="ann", reason="back")
+
+
+def test_a_failed_alias_move_is_recorded_as_undone(
+    registry: Registry, store: Store, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _register(registry, store, name, 1.0)
+    _register(registry, store, name, 2.0)
+    promote(registry=registry, name=name, version=1, actor="ann", reason="first")
+
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("registry unreachable")
+
+    monkeypatch.setattr(registry.client, "set_registered_model_alias", unreachable)
+    with pytest.raises(ConnectionError):
+        promote(registry=registry, name=name, version=2, actor="ann", reason="better")
+    monkeypatch.undo()
+    assert _champion_version(registry, name) == 1  # nothing rolled forward
+    assert _moves(registry, name)[-2:] == [
+        ("promote", "champion", 1, 2),
+        ("rollback", "champion", 2, 1),
+    ]
+    with pytest.raises(RegistryError, match="first champion"):
+        rollback(registry=registry, name=name, actor="ann", reason="back")
