@@ -1,9 +1,11 @@
-"""Alerts raised by monitoring (drift, accuracy decay, rollbacks): a table in the restock database.
+"""Alerts raised by monitoring (drift, accuracy decay, service level, decisions): a table in the
+restock database.
 
 Planning reads the active ones to flag purchase-order lines whose forecast is under a drift
 alert; the UI and on-call read them too. An alert is scoped to a model and optionally to a
 segment, sku or location (None = all of them). Alerts are never deleted: resolving one stamps
-`resolved_at`.
+`resolved_at`. An alert raised with `resolved_at` already set is a record that needs no action
+(e.g. the monitor's "no action" decision): kept for the history, never active.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 __all__ = ["Alert", "AlertBase", "AlertKind", "Alerts", "Severity"]
 
-AlertKind = Literal["data_drift", "prediction_drift", "accuracy_decay", "rollback", "retrain"]
+AlertKind = Literal[
+    "data_drift",
+    "prediction_drift",
+    "accuracy_decay",
+    "service_level",
+    "rollback",
+    "retrain",
+    "no_action",
+]
 Severity = Literal["info", "warning", "critical"]
 KINDS: tuple[str, ...] = get_args(AlertKind)
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -114,7 +124,8 @@ class Alerts:
             self._ready = True
 
     def raise_alert(self, alert: Alert) -> Alert:
-        """Store `alert` (raised now unless it says when) and return it with its id."""
+        """Store `alert` (raised now unless it says when) and return it with its id; one given
+        `resolved_at` is stored resolved (not before it was raised)."""
         if alert.kind not in KINDS:
             raise ValueError(f"alert kind {alert.kind!r} is not one of {list(KINDS)}")
         if alert.severity not in SEVERITIES:
@@ -132,6 +143,8 @@ class Alerts:
             location=alert.location,
             raised_at=_as_utc(alert.raised_at) or _utcnow(),
         )
+        if alert.resolved_at is not None:
+            row.resolved_at = max(_as_utc(alert.resolved_at) or row.raised_at, row.raised_at)
         with Session(self._engine) as session, session.begin():
             session.add(row)
             session.flush()
@@ -145,6 +158,32 @@ class Alerts:
             query = query.where(_Row.kind.in_(kinds))
         with Session(self._engine) as session:
             return [_to_alert(row) for row in session.scalars(query)]
+
+    def recent(self, *, limit: int = 100, kinds: tuple[str, ...] | None = None) -> list[Alert]:
+        """The latest alerts, resolved or not, newest first (the UI's history)."""
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1; got {limit}")
+        self._ensure_table()
+        query = sa.select(_Row).order_by(_Row.id.desc()).limit(limit)
+        if kinds is not None:
+            query = query.where(_Row.kind.in_(kinds))
+        with Session(self._engine) as session:
+            return [_to_alert(row) for row in session.scalars(query)]
+
+    def find_active(self, like: Alert) -> Alert | None:
+        """The oldest unresolved alert of the same kind, model and scope as `like`, if any."""
+        self._ensure_table()
+        query = sa.select(_Row).where(_Row.resolved_at.is_(None), _Row.kind == like.kind)
+        for column, value in (
+            (_Row.model_name, like.model_name),
+            (_Row.segment, like.segment),
+            (_Row.sku, like.sku),
+            (_Row.location, like.location),
+        ):
+            query = query.where(column.is_(None) if value is None else column == value)
+        with Session(self._engine) as session:
+            row = session.scalars(query.order_by(_Row.id).limit(1)).first()
+            return None if row is None else _to_alert(row)
 
     def resolve(self, alert_id: int, *, at: dt.datetime | None = None) -> Alert:
         """Mark an alert resolved; resolving twice keeps the first time."""

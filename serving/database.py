@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateColumn
 
 from monitoring.alerts import AlertBase
+from monitoring.forecast_log import ForecastLogBase
 from orders.models import OrdersBase
 from planning.overrides import OverrideBase
 from serving.audit import AuditBase
@@ -69,6 +70,7 @@ METADATAS: tuple[sa.MetaData, ...] = (
     UsersBase.metadata,
     AuditBase.metadata,
     OverrideBase.metadata,
+    ForecastLogBase.metadata,
 )
 
 

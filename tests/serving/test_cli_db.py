@@ -23,7 +23,7 @@ from serving.database import (
 from tests.orders import factories
 from tests.serving.db_fixtures import BACKENDS, backend_url, tables
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -64,13 +64,21 @@ def test_upgrade_check_downgrade_stamp_round_trip(url: str) -> None:
     )
     code, out, _ = _run("check")
     assert code == 1
-    assert out.splitlines()[1:] == [
-        "  - table approval_policy_changes is missing from the database",
-        "  - table forecast_overrides is missing from the database",
-        "  - index ix_forecast_overrides_series on forecast_overrides(sku, location) is missing "
-        "from the database",
-        "run `restock db upgrade` to migrate it",
-    ]
+    lines = out.splitlines()
+    assert lines[-1] == "run `restock db upgrade` to migrate it"
+    assert sorted(lines[1:-1]) == sorted(
+        [
+            "  - table approval_policy_changes is missing from the database",
+            "  - table forecast_log is missing from the database",
+            "  - index ix_forecast_log_model_date on forecast_log(model_name, date) is missing "
+            "from the database",
+            "  - index ix_forecast_log_origin on forecast_log(model_name, origin) is missing "
+            "from the database",
+            "  - table forecast_overrides is missing from the database",
+            "  - index ix_forecast_overrides_series on forecast_overrides(sku, location) is "
+            "missing from the database",
+        ]
+    )
 
     # Stamped at head without the table: upgrade has nothing to apply, and check says so.
     code, out, _ = _run("stamp", HEAD)
@@ -120,8 +128,8 @@ def test_upgrade_refuses_a_database_it_cannot_adopt_and_changes_nothing(url: str
         (["downgrade", "base"], None, "not confirmed, nothing changed; pass --yes"),
         (["downgrade", "base"], "n\n", "not confirmed, nothing changed; pass --yes"),
         (["stamp", "0099"], None, "Can't locate revision identified by '0099' "
-                                  "(known revisions: 0001, 0002, 0003, head, base)"),
-        (["upgrade", "nope"], None, "known revisions: 0001, 0002, 0003, head, base"),
+                                  "(known revisions: 0001, 0002, 0003, 0004, head, base)"),
+        (["upgrade", "nope"], None, "known revisions: 0001, 0002, 0003, 0004, head, base"),
     ],
     ids=["downgrade-no-answer", "downgrade-no", "stamp-unknown", "upgrade-unknown"],
 )  # fmt: skip

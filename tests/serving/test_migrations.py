@@ -49,8 +49,9 @@ MODEL_TABLES = {
     "audit_head",
     "forecast_overrides",
     "approval_policy_changes",
+    "forecast_log",
 }
-HEAD = "0003"
+HEAD = "0004"
 AT = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
 
 
@@ -73,9 +74,9 @@ def _move(version: int) -> AliasMove:
     )
 
 
-def test_the_models_declare_the_thirteen_tables_the_revisions_create() -> None:
+def test_the_models_declare_the_fourteen_tables_the_revisions_create() -> None:
     assert set(target_metadata().tables) == MODEL_TABLES
-    assert len(METADATAS) == 6
+    assert len(METADATAS) == 7
     assert head_revision() == HEAD
 
 
@@ -283,12 +284,12 @@ def test_new_revision_writes_the_next_numbered_script(tmp_path: Path) -> None:
     upgrade(url)
     path = new_revision(url, "add supplier calendar", directory=tmp_path)
 
-    assert path == tmp_path / "0004_add_supplier_calendar.py"
-    spec = importlib.util.spec_from_file_location("revision_0004", path)
+    assert path == tmp_path / "0005_add_supplier_calendar.py"
+    spec = importlib.util.spec_from_file_location("revision_0005", path)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert (script.revision, script.down_revision) == ("0004", HEAD)
+    assert (script.revision, script.down_revision) == ("0005", HEAD)
     assert "pass" in path.read_text()  # the models match the database: nothing to do
 
 
