@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 # DESIGN.md section 9: LightGBM with 2 OpenMP threads is 4-8x slower here under the default policy.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: demo test lint typecheck unit bench-features env clean
+.PHONY: demo test lint typecheck unit browser bench-features env clean
 
 demo: $(VENV)/.synced
 	$(BIN)/restock demo
@@ -26,8 +26,19 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(BIN)/mypy
 
-unit: $(VENV)/.synced
+unit: $(VENV)/.synced browser
 	$(BIN)/pytest -n 2 --durations=15
+
+# The web UI's browser tests drive Debian's chromium through Playwright (never `playwright
+# install`, which downloads a browser build); installed here when missing (root: apt-get).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "the web UI tests need Debian's chromium: sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; }
 
 bench-features: $(VENV)/.synced
 	$(BIN)/python -m bench features

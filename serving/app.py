@@ -2,7 +2,8 @@
 
 Nothing happens on import. Start-up builds the services (`serving.state`), loads the champion
 models and starts the registry poller that hot-swaps a champion when its alias moves; shutdown
-stops the poller. In production mode the app refuses to start with default secrets.
+stops the poller. In production mode the app refuses to start with default secrets. The same
+app serves the JSON API under `/api` and the web UI's pages (`serving.web`) everywhere else.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from restock.settings import Settings
+from serving import web
 from serving.routers import auth, forecasts, health, models, overrides, queue
 from serving.security import production_problems
 from serving.state import build_state
@@ -55,8 +57,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # 422 with the field paths and a readable message, never a 500.
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # 422 with the field paths and a readable message, never a 500; a page gets it as HTML.
+        if not request.url.path.startswith("/api"):
+            return await web.invalid_page(request, exc)
         return JSONResponse(
             status_code=422,
             content={
@@ -68,6 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
             },
         )
 
-    for module in (health, auth, forecasts, models, queue, overrides):
+    for exception, handler in web.EXCEPTION_HANDLERS.items():
+        app.add_exception_handler(exception, handler)
+    for module in (health, auth, forecasts, models, queue, overrides, web):
         app.include_router(module.router)
     return app

@@ -2,7 +2,7 @@
 `GET /api/me` says who is calling (by cookie or API token).
 
 The cookie holds only the username and its expiry, signed with `serving.secret_key`
-(`serving.security.issue_session`); roles are read fresh on every request, so disabling a user
+(`serving.login.set_session_cookie`); roles are read fresh on every request, so disabling a user
 takes effect at once. It is HttpOnly (no script reads it), SameSite=Lax (other sites cannot
 post with it) and Secure in production. Sessions are stateless: logout removes the cookie from
 the browser, but a copy stays valid until it expires (`serving.session_hours`).
@@ -10,18 +10,17 @@ the browser, but a copy stays valid until it expires (`serving.session_hours`).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 
-from serving.deps import SESSION_COOKIE, CurrentPrincipal, SettingsDep, StateDep
+from serving.deps import CurrentPrincipal, StateDep
+from serving.login import check_password, clear_session_cookie, set_session_cookie
 from serving.roles import Principal
-from serving.security import MAX_PASSWORD_LENGTH, issue_session
+from serving.security import MAX_PASSWORD_LENGTH
 
 __all__ = ["LoginRequest", "Me", "router"]
 
@@ -80,37 +79,17 @@ async def _credentials(request: Request) -> LoginRequest:
 async def login(request: Request, response: Response, state: StateDep) -> Me:
     """Check the password and set the session cookie; 401 with one generic message otherwise."""
     given = await _credentials(request)
-    # scrypt takes ~0.2 s of CPU: off the event loop.
-    principal = await run_in_threadpool(
-        state.users.authenticate_password, given.username, given.password
-    )
+    principal = await check_password(state, given.username, given.password)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)
-    serving = state.settings.serving
-    lifetime = dt.timedelta(hours=serving.session_hours)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issue_session(principal.username, secret_key=serving.secret_key, lifetime=lifetime),
-        max_age=int(lifetime.total_seconds()),
-        path="/",
-        secure=serving.production,
-        httponly=True,
-        samesite="lax",
-    )
-    response.headers["Cache-Control"] = "no-store"
+    set_session_cookie(response, principal, state)
     return _me(principal)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(response: Response, settings: SettingsDep) -> None:
+def logout(response: Response, state: StateDep) -> None:
     """Remove the session cookie; open to anyone, so an expired session can still sign out."""
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        secure=settings.serving.production,
-        httponly=True,
-        samesite="lax",
-    )
+    clear_session_cookie(response, state)
 
 
 @router.get("/me", response_model=Me)

@@ -1,8 +1,8 @@
 """Model admin for ML engineers: versions with metrics, alias history, promote, rollback.
 
-Every move goes through `training.registry` (which appends to the alias history) and is then
-written to the audit log; serving reloads its champions at once instead of waiting for the
-poller, so a rollback is effective on the next request.
+Every move goes through `serving.model_admin` (shared with the models page): the registry
+appends to the alias history, the audit log records it, and serving reloads its champions at
+once instead of waiting for the poller, so a rollback is effective on the next request.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
+from serving import model_admin
 from serving.deps import StateDep, require
 from serving.roles import Principal, Role
-from training.registry import RegistryError, history, promote, rollback, versions
+from training.registry import RegistryError, history, versions
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 
@@ -105,38 +106,22 @@ def alias_history(name: str, state: StateDep, _: Engineer) -> list[Move]:
     ]
 
 
-def _served(state: StateDep, name: str) -> int | None:
-    state.models.refresh()
-    current = state.models.current(name)
-    return None if current is None else current.version
+def _change(change: model_admin.AliasChange) -> AliasChange:
+    return AliasChange(
+        model=change.model, champion=change.champion, served_version=change.served_version
+    )
 
 
 @router.post("/{name}/promote", response_model=AliasChange)
 def promote_version(name: str, body: PromoteRequest, state: StateDep, who: Engineer) -> AliasChange:
     """Point `champion` at a version; audited, and served from the next request."""
-    registry = state.registry()
     try:
-        before = {v.version: v.aliases for v in versions(registry=registry, name=name)}
-        promote(
-            registry=registry,
-            name=name,
-            version=body.version,
-            actor=who.username,
-            reason=body.reason,
+        done = model_admin.promote_champion(
+            state=state, name=name, version=body.version, actor=who.username, reason=body.reason
         )
     except RegistryError as e:
         raise _registry_error(e) from None
-    old = next((v for v, a in before.items() if "champion" in a), None)
-    state.audit.record(
-        actor=who.username,
-        action="model.promote",
-        entity_type="model",
-        entity_id=name,
-        before={"champion": old},
-        after={"champion": body.version},
-        reason=body.reason,
-    )
-    return AliasChange(model=name, champion=body.version, served_version=_served(state, name))
+    return _change(done)
 
 
 @router.post("/{name}/rollback", response_model=AliasChange)
@@ -144,22 +129,10 @@ def rollback_champion(
     name: str, body: RollbackRequest, state: StateDep, who: Engineer
 ) -> AliasChange:
     """Move `champion` back to the version before the latest promotion; audited."""
-    registry = state.registry()
     try:
-        old = next(
-            (v.version for v in versions(registry=registry, name=name) if "champion" in v.aliases),
-            None,
+        done = model_admin.rollback_champion(
+            state=state, name=name, actor=who.username, reason=body.reason
         )
-        target = rollback(registry=registry, name=name, actor=who.username, reason=body.reason)
     except RegistryError as e:
         raise _registry_error(e) from None
-    state.audit.record(
-        actor=who.username,
-        action="model.rollback",
-        entity_type="model",
-        entity_id=name,
-        before={"champion": old},
-        after={"champion": target},
-        reason=body.reason,
-    )
-    return AliasChange(model=name, champion=target, served_version=_served(state, name))
+    return _change(done)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
@@ -30,8 +30,10 @@ from planning.overrides import (
     baseline_frame,
     override_accuracy,
 )
+from serving import override_service
 from serving.deps import StateDep, require
 from serving.forecasting import BadRequest, NoModel, NoPanel, SeriesForecast, UnknownSeries
+from serving.override_service import ENTITY, OverrideDraft, audited
 from serving.roles import Principal, Role
 from training.quantiles import QUANTILE_COLUMNS
 
@@ -41,7 +43,6 @@ router = APIRouter(prefix="/api/overrides", tags=["overrides"])
 
 Planner = Annotated[Principal, Depends(require(Role.PLANNER))]
 Reader = Annotated[Principal, Depends(require(Role.PLANNER, Role.BUYER, Role.ML_ENGINEER))]
-ENTITY = "forecast_override"
 
 
 def get_overrides(request: Request, state: StateDep) -> Overrides:
@@ -158,11 +159,6 @@ def _out(o: Override, now: dt.datetime | None = None) -> OverrideOut:
     )
 
 
-def _audited(o: Override) -> dict[str, Any]:
-    fields = ("sku", "location", "start", "end", "kind", "value", "expires_at", "model_version")
-    return {name: getattr(o, name) for name in fields} | {"revoked_at": o.revoked_at}
-
-
 def _error(exc: Exception) -> HTTPException:
     if isinstance(exc, UnknownOverride | UnknownSeries):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
@@ -203,40 +199,12 @@ def create_override(
 ) -> OverrideOut:
     """Override one sku-location's forecast over some periods; audited."""
     try:
-        fc = state.forecasts.forecast(body.sku, body.location)
-        first = fc.steps[0].date
-        if body.start <= body.end < first:  # end < start: the repository says so
-            raise InvalidOverride(
-                f"the override ends on {body.end}, before the first forecast period {first}: "
-                "overrides change forecasts, not history"
-            )
-        draft = Override(
-            sku=body.sku,
-            location=body.location,
-            start=body.start,
-            end=body.end,
-            kind=body.kind,
-            value=body.value,
-            rationale=body.rationale,
-            created_by=who.username,
-            expires_at=body.expires_at,
-            baseline=tuple(
-                (s.date, s.quantiles["p50"]) for s in fc.steps if body.start <= s.date <= body.end
-            ),
-            model_version=fc.model_version,
+        created = override_service.create_override(
+            state=state,
+            overrides=overrides,
+            draft=OverrideDraft(**body.model_dump()),
+            actor=who.username,
         )
-        with overrides.session() as session, session.begin():
-            created = overrides.add(draft, session=session)
-            state.audit.record(
-                actor=who.username,
-                action="override.create",
-                entity_type=ENTITY,
-                entity_id=str(created.id),
-                before=None,
-                after=_audited(created),
-                reason=created.rationale,
-                session=session,
-            )
     except (OverrideError, UnknownSeries, BadRequest, NoModel, NoPanel) as e:
         raise _error(e) from None
     return _out(created)
@@ -331,8 +299,8 @@ def revoke_override(
                 action="override.revoke",
                 entity_type=ENTITY,
                 entity_id=str(override_id),
-                before=_audited(revoked) | {"revoked_at": None},
-                after=_audited(revoked),
+                before=audited(revoked) | {"revoked_at": None},
+                after=audited(revoked),
                 reason=reason,
                 session=session,
             )

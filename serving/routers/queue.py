@@ -5,7 +5,8 @@ Who: buyers decide (approve, reject, edit, release); buyers and planners read th
 export (planners check what their plans turned into); ML engineers have no access; admin passes
 every check (`serving.deps.require`). The work is `orders.workflow`; this module maps its domain
 errors to status codes (`status_of`) and records each transition in the app's audit log, in the
-transition's own transaction, so a decision and its audit event commit together.
+transition's own transaction, so a decision and its audit event commit together
+(`serving.queue_service`, shared with the buyer's web pages).
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy.orm import Session
 
 from orders import workflow
-from orders.audit import ENTITY_TYPE
 from orders.decisions import BulkOutcome, Decision
-from orders.domain import Flag, Order, OrderSummary, POStatus, ServiceKind, SourceKind, money
+from orders.domain import Flag, Order, OrderSummary, POStatus, ServiceKind, SourceKind
 from orders.errors import (
     IdempotencyConflict,
     InvalidPlan,
@@ -37,12 +36,12 @@ from orders.errors import (
     StaleVersion,
 )
 from orders.export import export_released, to_csv, to_json
-from orders.listing import NEEDS_APPROVAL, OrderSort
+from orders.listing import OrderSort
 from orders.repository import MAX_PAGE
 from orders.thresholds import ApprovalThresholds
-from orders.transitions import Action, allowed_actions
-from serving.audit import AuditLog
+from orders.transitions import Action
 from serving.deps import SettingsDep, StateDep, require
+from serving.queue_service import AuditLogRecorder, approval_thresholds, order_history, standing
 from serving.roles import Principal, Role
 
 __all__ = ["AuditLogRecorder", "router", "status_of", "thresholds_from"]
@@ -61,8 +60,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 MAX_BULK = 500
-# Actions a person takes over HTTP; submit and supersede belong to the planning flow.
-_HTTP_ACTIONS = (Action.APPROVE, Action.EDIT, Action.REJECT, Action.RELEASE)
 
 # Checked in order: the first matching class wins (subclasses sit before their bases).
 _STATUS: tuple[tuple[type[OrdersError], int], ...] = (
@@ -87,46 +84,10 @@ def _http(error: OrdersError) -> HTTPException:
     return HTTPException(status_of(error), str(error))
 
 
-class AuditLogRecorder:
-    """`orders.audit.AuditRecorder` over the app's `AuditLog`: writes in the transition's session
-    (so decision and event commit together); a missing reason is stored as empty text."""
-
-    def __init__(self, audit: AuditLog) -> None:
-        self.audit = audit
-
-    def record(
-        self,
-        *,
-        actor: str,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        reason: str | None,
-        session: Session | None = None,
-    ) -> object:
-        return self.audit.record(
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            reason=reason or "",
-            session=session,
-        )
-
-
 def thresholds_from(settings: SettingsDep) -> ApprovalThresholds:
     """The approval policy of `settings.planning`; 503 when the two thresholds contradict."""
-    planning = settings.planning
-    low = planning.auto_approve_below
     try:
-        return ApprovalThresholds(
-            auto_approve_below=None if low is None else money(low),
-            dual_approval_above=money(planning.dual_approval_above),
-        )
+        return approval_thresholds(settings)
     except ValueError as e:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"approval thresholds are misconfigured: {e}"
@@ -315,15 +276,14 @@ class BulkApproveRequest(BaseModel):
 
 def _order_out(order: OrderSummary, policy: ApprovalThresholds) -> dict[str, Any]:
     fields = {f.name: getattr(order, f.name) for f in dataclasses.fields(OrderSummary)}
-    required = policy.approvals_required(order.value)
-    waiting = order.status in NEEDS_APPROVAL
+    now = standing(order, policy)
     return {
         **fields,
         "edited_by": list(order.edited_by),
         "approved_by": list(order.approved_by),
-        "approvals_required": required,
-        "approvals_missing": max(0, required - len(order.approved_by)) if waiting else 0,
-        "actions": sorted(a.value for a in allowed_actions(order.status) if a in _HTTP_ACTIONS),
+        "approvals_required": now.required,
+        "approvals_missing": now.missing,
+        "actions": list(now.actions),
     }
 
 
@@ -435,7 +395,7 @@ def get_order(order_id: int, state: StateDep, _: Reader, policy: Thresholds) -> 
         found: Order = state.queue.get_order(order_id)
     except OrdersError as e:
         raise _http(e) from None
-    events = state.audit.events(entity_type=ENTITY_TYPE, entity_id=order_id)
+    events = order_history(state.audit, order_id)
     return OrderDetail(
         **_order_out(found, policy),
         lines=[LineOut.model_validate(ln, from_attributes=True) for ln in found.lines],

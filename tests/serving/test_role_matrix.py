@@ -11,12 +11,13 @@ and a refused one gets 401 (anonymous) or 403 (wrong role) before the body is ev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
+from serving import web
 from tests.serving.conftest import auth
 
 pytestmark = [pytest.mark.slow]
@@ -71,14 +72,20 @@ PATH_VALUES = {
 CALLERS = ("anonymous", "buyer", "planner", "ml_engineer", "admin")
 
 
-def _app_routes(client: TestClient) -> set[tuple[str, str]]:
+def _routes(routes: list[Any]) -> set[tuple[str, str]]:
     """(method, path) of every route, HEAD left out (it mirrors GET)."""
     return {
         (method, str(route.path_format))
-        for route in iter_route_contexts(client.app.routes)  # type: ignore[attr-defined]
+        for route in iter_route_contexts(routes)
         for method in route.methods or ()
         if method != "HEAD"
     }
+
+
+def _app_routes(client: TestClient) -> set[tuple[str, str]]:
+    """The API's routes: the web pages read the session cookie only (no bearer token) and have
+    their own matrix in tests/web/test_http.py."""
+    return _routes(client.app.routes) - _routes(web.router.routes)  # type: ignore[attr-defined]
 
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
