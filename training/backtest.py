@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
@@ -26,6 +27,8 @@ from training.metrics import score, series_scales
 from training.routing import apply_routes, choose_routes, route_classes
 
 __all__ = [
+    "CHAMPION_METHOD",
+    "Incumbent",
     "MODEL_METHOD",
     "ROUTED_METHOD",
     "BacktestConfig",
@@ -38,6 +41,8 @@ MODEL_METHOD = "restock_lgbm"
 # The model with short / intermittent classes routed to the baseline that won them on earlier
 # folds (`training.routing`); on the first fold it equals the model.
 ROUTED_METHOD = "restock_routed"
+# The registered champion, scored on the folds it was not trained on (gate: same rows).
+CHAMPION_METHOD = "champion"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,16 @@ class BacktestConfig:
     # An extra fold one horizon before the first origin, scored only to choose the first
     # fold's routes, so every reported fold of `restock_routed` is routed out of sample.
     routing_warmup: bool = True
+    # The current champion, scored as `champion` on the folds it has not seen (origin on or
+    # after `incumbent_trained_until`), so the gate compares both on the same rows.
+    incumbent: Incumbent | None = None
+    incumbent_trained_until: pd.Timestamp | None = None
+
+
+class Incumbent(Protocol):
+    """What the backtest needs of a registered forecaster: forecasts from a history."""
+
+    def predict(self, history: pd.DataFrame) -> pd.DataFrame: ...
 
 
 @dataclass
@@ -70,6 +85,8 @@ class BacktestResult:
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Observed periods under which a series is `short`; inference must use the same.
     min_history: int = 0
+    # Per-series scales of the latest fold (what pooled scores divide by).
+    scales: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def overall(self) -> pd.DataFrame:
         """One row per method over all segments, best MASE first."""
@@ -79,6 +96,26 @@ class BacktestResult:
     def metrics(self, method: str) -> dict[str, float]:
         row = self.overall().loc[method]
         return {str(k): float(v) for k, v in row.items() if isinstance(v, int | float)}
+
+    def head_to_head(
+        self, method: str, other: str = CHAMPION_METHOD
+    ) -> tuple[dict[str, float], dict[str, float], int] | None:
+        """Both methods pooled over the folds where `other` was scored (same rows, same scales),
+        and how many folds that is; None when `other` never was."""
+        folds = sorted(set(self.forecasts.loc[self.forecasts["method"] == other, "fold"]))
+        if not folds:
+            return None
+        rows = self.forecasts[
+            self.forecasts["fold"].isin(folds) & self.forecasts["method"].isin([method, other])
+        ]
+        pair = _pooled(rows, self.scales.assign(fold=0), None)
+        overall = pair[pair["segment"] == "all"].set_index("method")
+
+        def _numbers(name: str) -> dict[str, float]:
+            row = overall.loc[name]
+            return {str(k): float(v) for k, v in row.items() if isinstance(v, int | float)}
+
+        return _numbers(method), _numbers(other), len(folds)
 
 
 def _period_offset(frequency: Frequency, dates: pd.Series) -> pd.DateOffset:
@@ -185,11 +222,21 @@ def run_backtest(
                 forecasts, classes, routes, model=MODEL_METHOD, name=ROUTED_METHOD
             )
             forecasts = pd.concat([forecasts, routed], ignore_index=True)
+            unseen = config.incumbent_trained_until is None or (
+                origin >= pd.Timestamp(config.incumbent_trained_until)
+            )
+            if reported and config.incumbent is not None and unseen:
+                theirs = config.incumbent.predict(history)
+                theirs = theirs.drop(columns=["routed_to"], errors="ignore")
+                forecasts = pd.concat(
+                    [forecasts, _like(theirs.assign(method=CHAMPION_METHOD), forecast)],
+                    ignore_index=True,
+                )
             end = pd.Timestamp(forecast["date"].max())
             actuals = _actuals(panel, origin, end)
             merged = forecasts.merge(actuals, on=["sku", "location", "date"], how="inner")
             merged = merged.merge(classes, on=["sku", "location"], how="left")
-            ours = merged[merged["method"] != ROUTED_METHOD]
+            ours = merged[~merged["method"].isin([ROUTED_METHOD, CHAMPION_METHOD])]
             evidence.append(ours.assign(fold=len(evidence)))
             if reported:
                 fold = len(per_fold)
@@ -214,7 +261,18 @@ def run_backtest(
             routed_to=classes["route_class"].map(routes).fillna(MODEL_METHOD)
         ),
         min_history=min_history,
+        scales=pd.concat(scales_all, ignore_index=True).pipe(
+            lambda f: f[f["fold"] == f["fold"].max()].drop(columns="fold")
+        ),
     )
+
+
+def _like(frame: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the model forecast's columns and key dtypes (for one concat)."""
+    out = frame[[c for c in model.columns if c in frame.columns]].copy()
+    for key in ("sku", "location"):
+        out[key] = out[key].astype(model[key].dtype)
+    return out
 
 
 def _pooled(

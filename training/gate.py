@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Check", "GateResult", "GateThresholds", "evaluate_gate"]
+__all__ = ["Check", "GateResult", "GateThresholds", "HeadToHead", "evaluate_gate"]
 
 
 class GateThresholds(BaseModel):
@@ -32,6 +32,11 @@ class GateThresholds(BaseModel):
     coverage_metric: str = "coverage80"
     coverage_target: float = Field(0.8, gt=0, lt=1)
     coverage_tolerance: float = Field(0.05, ge=0, lt=1)
+    # Scored head to head on rows the champion never saw, a challenger trained on newer data
+    # may trail by this much and still replace it: on the holdout both have seen the same past
+    # (a fold refits on data up to its origin), so recency is the challenger's whole advantage
+    # and only shows after the holdout.
+    fresh_tolerance: float = Field(0.02, ge=0, lt=1)
 
 
 @dataclass(frozen=True)
@@ -100,16 +105,48 @@ def _calibrated(challenger: Mapping[str, float], thresholds: GateThresholds) -> 
     return Check("calibrated", inside, f"{metric} {coverage:.3f} {verdict} {band}")
 
 
+@dataclass(frozen=True)
+class HeadToHead:
+    """Challenger and champion scored on the same rows: the folds the champion never saw."""
+
+    challenger: Mapping[str, float]
+    champion: Mapping[str, float]
+    folds: int
+    champion_version: int  # the version scored; another champion by gate time is not compared
+
+
+def _fresh(head: HeadToHead, thresholds: GateThresholds) -> Check:
+    metric = thresholds.primary_metric
+    ours, theirs = _value(head.challenger, metric), _value(head.champion, metric)
+    where = f"on the {head.folds} fold(s) the champion had not seen"
+    if ours is None or theirs is None:
+        return Check("beats_champion", False, f"no finite {metric} for both {where}")
+    gain = (ours - theirs) if thresholds.higher_is_better else (theirs - ours)
+    allowed = thresholds.fresh_tolerance * abs(theirs)
+    share = f"{abs(gain) / abs(theirs):.1%}" if theirs else f"{abs(gain):.4g}"
+    direction = "better" if gain >= 0 else "worse"
+    detail = (
+        f"{metric} {ours:.4g} vs champion {theirs:.4g} {where} ({share} {direction}; "
+        f"trained on newer data, may trail by {thresholds.fresh_tolerance:.0%})"
+    )
+    return Check("beats_champion", gain >= -allowed, detail)
+
+
 def evaluate_gate(
     challenger: Mapping[str, float],
     champion: Mapping[str, float] | None,
     baselines: Mapping[str, Mapping[str, float]],
     thresholds: GateThresholds,
+    *,
+    head_to_head: HeadToHead | None = None,
 ) -> GateResult:
     """Run every check; `champion` None means there is none yet (a first model can pass).
 
     Checks: `beats_baseline.<name>` per baseline, `beats_champion`, `calibrated`. With no
-    baselines at all the gate fails: comparing only with ourselves proves nothing.
+    baselines at all the gate fails: comparing only with ourselves proves nothing. With
+    `head_to_head` the champion check uses it (same rows, newer data: `fresh_tolerance`);
+    otherwise it compares with the champion's registered metrics, which were scored on the
+    champion's own holdout.
     """
     checks = [
         _beats(f"beats_baseline.{name}", challenger, metrics, name, thresholds)
@@ -121,6 +158,8 @@ def evaluate_gate(
         )
     if champion is None:
         checks.append(Check("beats_champion", True, "no champion yet"))
+    elif head_to_head is not None:
+        checks.append(_fresh(head_to_head, thresholds))
     else:
         checks.append(_beats("beats_champion", challenger, champion, "champion", thresholds))
     checks.append(_calibrated(challenger, thresholds))

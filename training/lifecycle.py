@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from training.gate import Check, GateThresholds, evaluate_gate
+from training.gate import Check, GateThresholds, HeadToHead, evaluate_gate
 from training.registry import (
     GATE_TAG_PREFIX,
     Registry,
@@ -51,6 +51,7 @@ def register_and_gate(
     thresholds: GateThresholds,
     actor: str,
     tags: Mapping[str, str] | None = None,
+    head_to_head: HeadToHead | None = None,
 ) -> GateOutcome:
     """Register `model_uri` as challenger of `name`, gate it against the champion's registered
     metrics and the baselines, tag the verdict, and promote it only when every check passes."""
@@ -64,7 +65,15 @@ def register_and_gate(
     )
     current = champion(registry=registry, name=name)
     champion_metrics = None if current is None else metric_tags(current)
-    result = evaluate_gate(metrics, champion_metrics, baselines, thresholds)
+    if (
+        current is None
+        or head_to_head is None
+        or head_to_head.champion_version != int(current.version)
+    ):
+        head_to_head = None  # scored against another champion than the one in force now
+    result = evaluate_gate(
+        metrics, champion_metrics, baselines, thresholds, head_to_head=head_to_head
+    )
     set_version_tags(
         registry=registry, name=name, version=version, tags=gate_tags(result.passed, result.checks)
     )

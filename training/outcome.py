@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from restock.settings import Settings
-from training.gate import GateThresholds
+from training.gate import GateThresholds, HeadToHead
 from training.lifecycle import register_and_gate
 from training.registry import open_registry
 from training.tracking import RunResult
@@ -41,6 +41,7 @@ def register_outcome(
     dataset: str,
     table: pd.DataFrame,
     evaluation: str,
+    head_to_head: HeadToHead | None = None,
 ) -> ModelOutcome:
     """Register the run's model as challenger, gate it, and describe the result."""
     registry = open_registry(
@@ -55,6 +56,7 @@ def register_outcome(
         thresholds=thresholds,
         actor="restock train",
         tags={"restock.dataset": dataset, "restock.run_id": run.run_id},
+        head_to_head=head_to_head,
     )
     return ModelOutcome(
         model=name,

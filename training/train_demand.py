@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -16,6 +17,7 @@ from features.store import FeatureStore
 from restock.home import HomePaths
 from restock.settings import Settings
 from training.backtest import (
+    CHAMPION_METHOD,
     MODEL_METHOD,
     ROUTED_METHOD,
     BacktestConfig,
@@ -23,7 +25,8 @@ from training.backtest import (
     run_backtest,
 )
 from training.demand import DemandModel
-from training.gate import GateThresholds
+from training.gate import GateThresholds, HeadToHead
+from training.loading import LoadedModel, load_registered
 from training.outcome import ModelOutcome, register_outcome
 from training.plots import plot_calibration, plot_drivers, plot_forecasts
 from training.pyfuncs import DemandPyfunc, plain_columns
@@ -43,6 +46,7 @@ def gate_thresholds(settings: Settings) -> GateThresholds:
         min_improvement=t.min_improvement,
         coverage_target=t.coverage_target,
         coverage_tolerance=t.coverage_tolerance,
+        fresh_tolerance=t.fresh_tolerance,
     )
 
 
@@ -96,14 +100,29 @@ def _shap_summary(model: DemandModel, panel: pd.DataFrame, rows: int = 2000) -> 
     return pd.DataFrame({"feature": means.index, "mean_abs_shap": means.to_numpy()})
 
 
+def _incumbent(loaded: LoadedModel | None) -> dict[str, Any]:
+    """The champion to score beside the challenger, and since when it has not seen the data."""
+    forecaster = getattr(getattr(loaded, "python_model", None), "forecaster", None)
+    info = getattr(getattr(forecaster, "model", None), "info", None) or {}
+    if forecaster is None or "train_end" not in info:
+        return {}
+    return {
+        "incumbent": forecaster,
+        "incumbent_trained_until": pd.Timestamp(info["train_end"]),
+    }
+
+
 def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
     """Backtest, fit, log, register and gate the demand forecaster on the home's panel."""
     paths = settings.paths
     dataset = load_dataset(paths)
     panel, segments = load_training_panel(settings)
     codes = SeriesCodes.from_panel(panel, dataset.items)
+    incumbent = load_registered(settings, name=DEMAND_MODEL)
     config = BacktestConfig(
-        folds=settings.training.folds, num_boost_round=settings.training.num_boost_round
+        folds=settings.training.folds,
+        num_boost_round=settings.training.num_boost_round,
+        **_incumbent(incumbent),
     )
     backtest = run_backtest(
         panel,
@@ -129,10 +148,11 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
         min_history=backtest.min_history,
         thresholds=settings.segmentation,
     )
-    overall = backtest.overall()
+    head = backtest.head_to_head(ROUTED_METHOD)
+    overall = backtest.overall().drop(index=CHAMPION_METHOD, errors="ignore")
     # The gate judges what serving will run: the model with its routes, scored out of sample.
     metrics = backtest.metrics(ROUTED_METHOD)
-    ours = {MODEL_METHOD, ROUTED_METHOD}
+    ours = {MODEL_METHOD, ROUTED_METHOD, CHAMPION_METHOD}
     baselines = {m: backtest.metrics(m) for m in overall.index if m not in ours}
     configure_tracking(paths, settings.tracking_uri)
     ensure_experiment(EXPERIMENT, paths)
@@ -174,6 +194,9 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
         thresholds=gate_thresholds(settings),
         dataset=dataset.name,
         table=overall.reset_index(),
+        head_to_head=None
+        if head is None or incumbent is None
+        else HeadToHead(head[0], head[1], head[2], incumbent.version),
         evaluation=(
             f"rolling-origin backtest, {len(backtest.origins)} folds x {backtest.horizon} "
             "periods, pooled over all series (lower MASE is better)"

@@ -173,3 +173,26 @@ def test_no_baselines_fails() -> None:
 def test_thresholds_reject_nonsense(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         GateThresholds(**bad)
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "passed"),
+    [(0.80, 0.80, True), (0.81, 0.80, True), (0.82, 0.80, False), (0.70, 0.80, True)],
+)
+def test_head_to_head_lets_a_fresher_model_trail_by_the_tolerance(
+    ours: float, theirs: float, passed: bool
+) -> None:
+    from training.gate import HeadToHead
+
+    head = HeadToHead({"MASE": ours}, {"MASE": theirs}, folds=1, champion_version=3)
+    # The registered metrics (another holdout) would refuse 0.80 vs 0.75; same rows decide.
+    result = evaluate_gate(
+        {"MASE": 0.7, "coverage80": 0.8},
+        {"MASE": 0.6, "coverage80": 0.8},
+        BASELINES,
+        DEFAULT,
+        head_to_head=head,
+    )
+    check = next(c for c in result.checks if c.name == "beats_champion")
+    assert check.passed is passed, check.detail
+    assert "fold(s) the champion had not seen" in check.detail

@@ -27,7 +27,7 @@ def trained_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RESTOCK_TRAINING__NUM_BOOST_ROUND", "60")
     home = tmp_path / "home"
     runner = CliRunner()
-    done = runner.invoke(app, ["demo", "--size", "tiny", "--home", str(home)])
+    done = runner.invoke(app, ["demo", "--size", "tiny", "--no-drift", "--home", str(home)])
     assert done.exit_code == 0, done.output
     assert "restock_lgbm" in done.output and "seasonal_naive" in done.output
     return home
