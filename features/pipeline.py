@@ -40,7 +40,14 @@ def run_ingest(
     demo_faults: bool = False,
 ) -> IngestReport:
     """Load a source, validate it against the contracts, and store tables and quarantine."""
-    raw = load_source(source, path, demo_size=demo_size, demo_faults=demo_faults)
+    raw = load_source(
+        source,
+        path,
+        demo_size=demo_size,
+        demo_faults=demo_faults,
+        demo_shift=settings.demo.shift,
+        demo_hidden_days=settings.demo.hidden_days,
+    )
     dataset, report, quarantine = validate_dataset(raw, today=settings.today())
     save_ingest(dataset, report, quarantine, settings.paths.ensure())
     return report

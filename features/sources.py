@@ -21,18 +21,31 @@ class Source(StrEnum):
 
 
 def load_source(
-    source: Source, path: Path | None, *, demo_size: str = "small", demo_faults: bool = False
+    source: Source,
+    path: Path | None,
+    *,
+    demo_size: str = "small",
+    demo_faults: bool = False,
+    demo_shift: str | None = None,
+    demo_hidden_days: int = 0,
 ) -> RawTables:
     """Load `source` into raw tables; every source but the demo needs a path.
 
     `demo_faults` adds one deliberately broken sales row per rule to the demo, to show the
-    quarantine at work.
+    quarantine at work; `demo_shift` (category:days:factor) changes a category's demand at the
+    end, and `demo_hidden_days` leaves the last days out (data that has not arrived yet).
     """
     if source is Source.DEMO:
-        from features.loaders.demo import DemoConfig, generate_demo
+        import dataclasses
+
+        from features.loaders.demo import DemoConfig, generate_demo, hide_last_days
+        from features.loaders.demo_demand import RegimeShift
         from features.loaders.demo_faults import inject_faults
 
-        raw = generate_demo(DemoConfig.preset(demo_size))
+        config = DemoConfig.preset(demo_size)
+        if demo_shift:
+            config = dataclasses.replace(config, shift=RegimeShift.parse(demo_shift))
+        raw = hide_last_days(generate_demo(config), demo_hidden_days)
         return inject_faults(raw) if demo_faults else raw
     if path is None:
         raise SourceError(f"--source {source.value} needs --path pointing at its file or folder")

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from inventory.ordering import cap_to_budget
 from monitoring.alerts import Alerts
+from monitoring.forecast_log import forecasts_from_cube, record_forecasts
 from orders.domain import (
     Allocation,
     Driver,
@@ -37,7 +39,9 @@ from orders.domain import (
     SourceKind,
     money,
 )
+from orders.policy_store import ApprovalPolicyStore
 from orders.repository import PurchaseOrderQueue
+from orders.thresholds import ApprovalThresholds
 from planning.decide import MonteCarlo
 from planning.flags import busiest_window, forecast_changed, line_flags, under_drift_alert
 from planning.forecasts import SeriesForecasts, forecast_series
@@ -68,6 +72,11 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
     record: PlanRecord | None = None
     summary: PlanSummary | None = None
+    # The model's own forecasts (before planner overrides) and their dates: what monitoring
+    # scores once the actuals arrive.
+    forecasts: SeriesForecasts | None = None
+    forecast_dates: tuple[dt.date, ...] = ()
+    model_version: int | None = None
 
 
 def _store_series(inputs: PlanningInputs, forecasts: SeriesForecasts) -> pd.DataFrame:
@@ -251,10 +260,10 @@ def build_plan(
         notes.append("no champion lead-time model: supplier lead times from lanes' receipts")
     forecaster = demand.python_model.forecaster
     forecasts = forecast_series(forecaster, inputs.panel)
+    model_forecasts = forecasts
+    dates = horizon_dates(inputs.review_date, inputs.frequency, forecasts.quantiles.shape[1])
     in_force = Overrides(settings.database).active(dt.datetime.now(dt.UTC))
     if in_force:  # each touched line's drivers start with the override's note
-        steps = forecasts.quantiles.shape[1]
-        dates = horizon_dates(inputs.review_date, inputs.frequency, steps)
         forecasts = apply_overrides(forecasts, in_force, dates)
         notes.append(f"{len(in_force)} planner override(s) in force applied to the forecasts")
     targets = service_targets(inputs.dataset.service_policy)
@@ -331,7 +340,7 @@ def build_plan(
                 flags=tuple(row["flags"]),
             )
         )
-    threshold = settings.planning.auto_approve_below
+    threshold = _auto_approve_below(settings)
     costless = int(table["unit_cost"].isna().sum())
     if costless and threshold is not None:
         notes.append(
@@ -345,7 +354,25 @@ def build_plan(
         auto_approve_below=None if threshold is None else money(threshold),
         reviews=_reviews(table),
     )
-    return PlanResult(table=table, draft=draft, notes=notes)
+    return PlanResult(
+        table=table,
+        draft=draft,
+        notes=notes,
+        forecasts=model_forecasts,
+        forecast_dates=dates,
+        model_version=demand.version,
+    )
+
+
+def _auto_approve_below(settings: Settings) -> Decimal | None:
+    """The auto-approval threshold in force: an admin's latest change, else the settings'."""
+    low = settings.planning.auto_approve_below
+    default = ApprovalThresholds(
+        auto_approve_below=None if low is None else money(low),
+        dual_approval_above=money(settings.planning.dual_approval_above),
+    )
+    store = ApprovalPolicyStore(PurchaseOrderQueue(settings.database), default=default)
+    return store.current().auto_approve_below
 
 
 def _dc_available(inputs: PlanningInputs) -> pd.DataFrame:
@@ -387,4 +414,21 @@ def plan_replenishment(settings: Settings, *, actor: str = "restock plan") -> Pl
     record = queue.save_plan(result.draft)
     result.record = record
     result.summary = queue.plan_summary(record.plan_id)
+    log_plan_forecasts(settings, result)
     return result
+
+
+def log_plan_forecasts(settings: Settings, result: PlanResult) -> int:
+    """Keep the forecasts the plan used in the forecast log, so monitoring can score them
+    against the actuals later; returns rows written (0 when the plan had none)."""
+    if result.forecasts is None or result.model_version is None:
+        return 0
+    fc = result.forecasts
+    rows = forecasts_from_cube(fc.keys, fc.quantiles, fc.levels, result.forecast_dates)
+    return record_forecasts(
+        database=settings.database,
+        forecasts=rows,
+        model_name=DEMAND_MODEL,
+        model_version=result.model_version,
+        origin=result.draft.review_date,
+    )

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from restock.settings import Settings, load_settings
 from serving.cli_admin import admin_app, audit_verify
@@ -43,6 +44,12 @@ def _settings(home: Path | None) -> Settings:
 
     # MLflow warns on every model it logs (pickling, pip version); the CLI reports outcomes.
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "ERROR")
+    # Alerts are logged for servers and schedules; the CLI prints them in its own summary.
+    import logging
+
+    logging.getLogger("restock.monitoring").setLevel(
+        os.environ.get("RESTOCK_MONITORING_LOG_LEVEL", "ERROR")
+    )
     settings = load_settings(home=home)
     from flows.runtime import configure_prefect
 
@@ -187,6 +194,10 @@ def contracts(
         show_contract(console, contract)
 
 
+DEMO_SHIFT = "household:28:1.8"  # the drift scenario's regime change (RESTOCK_DEMO__SHIFT)
+DEMO_ARRIVING_DAYS = 28  # days of data that arrive after the first plan
+
+
 @app.command()
 def demo(
     size: Annotated[str, typer.Option(help="demo size: tiny | small | medium")] = "small",
@@ -194,32 +205,73 @@ def demo(
         bool, typer.Option(help="add one broken row per validation rule, to show quarantine")
     ] = True,
     train: Annotated[bool, typer.Option(help="train, backtest and gate the models")] = True,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            help="then let 4 more weeks of data arrive with a demand shift: monitor, alert, "
+            "retrain through the gate, plan again"
+        ),
+    ] = True,
     home: HomeOption = None,
 ) -> None:
-    """End-to-end demo on synthetic data: ingest, validate, features, train, gate, plan."""
+    """End-to-end demo on synthetic data: ingest, validate, features, train, gate, plan; then
+    new data with a regime change arrives: drift, alert, retrain, gate, plan again."""
     from features.sources import Source
     from restock.views import show_features, show_ingest
 
     _guard_source("demo", None, size)
     settings = _settings(home)
+    scenario = drift and train
+    if scenario:
+        shift = settings.demo.shift or DEMO_SHIFT
+        first = settings.model_copy(
+            update={
+                "demo": settings.demo.model_copy(
+                    update={"shift": shift, "hidden_days": DEMO_ARRIVING_DAYS}
+                )
+            }
+        )
+    else:
+        first = settings
     console.rule(f"restock demo ({size}) in {settings.paths.root}")
     from flows.build_features import build_features
 
-    ingest_report, features_report = build_features(settings, Source.DEMO, None, size, faults)
+    ingest_report, features_report = build_features(first, Source.DEMO, None, size, faults)
     assert ingest_report is not None
     show_ingest(console, ingest_report)
     show_features(console, features_report)
-    if train:
-        from flows.train_models import train_models
-        from restock.views import show_outcome
+    if not train:
+        return
+    from flows.plan_replenishment import plan_replenishment
+    from flows.train_models import train_models
+    from restock.views import show_outcome, show_plan
 
-        for outcome in train_models(settings):
-            if outcome is not None:
-                show_outcome(console, outcome)
-        from flows.plan_replenishment import plan_replenishment
-        from restock.views import show_plan
+    for outcome in train_models(first):
+        if outcome is not None:
+            show_outcome(console, outcome)
+    show_plan(console, plan_replenishment(first, actor="restock demo"))
+    if not scenario:
+        return
+    from flows.monitor_and_act import monitor_and_act
+    from restock.views import show_monitoring
 
-        show_plan(console, plan_replenishment(settings, actor="restock demo"))
+    # Four weeks pass in seconds here, so the retrain cooldown (wall-clock days since the
+    # champion was registered) would always hold the retrain back: the demo turns it off.
+    later = first.model_copy(
+        update={
+            "demo": first.demo.model_copy(update={"hidden_days": 0}),
+            "monitoring": first.monitoring.model_copy(update={"retrain_cooldown_days": 0}),
+        }
+    )
+    console.rule(f"{DEMO_ARRIVING_DAYS} days later: new sales arrive ({first.demo.shift})")
+    ingest_report, features_report = build_features(later, Source.DEMO, None, size, faults)
+    assert ingest_report is not None
+    console.print(
+        f"sales now {ingest_report.first_date} .. {ingest_report.last_date}; features rebuilt "
+        f"({features_report.rows:,} panel rows)"
+    )
+    show_monitoring(console, monitor_and_act(later))
+    show_plan(console, plan_replenishment(later, actor="restock demo"))
 
 
 @app.command()
@@ -240,6 +292,52 @@ def plan(
     except (SourceError, PlanningError) as exc:
         raise _fail(str(exc)) from None
     show_plan(console, result, top=top)
+
+
+@app.command()
+def monitor(
+    home: HomeOption = None,
+    retrain: Annotated[
+        bool, typer.Option(help="retrain through the gate when the decision is Retrain")
+    ] = True,
+) -> None:
+    """Run monitor_and_act once: drift, live accuracy, service levels, alerts, decision."""
+    settings = _settings(home)  # before Prefect is imported: it reads its settings then
+    from flows.monitor_and_act import monitor_and_act
+    from restock.views import show_monitoring
+
+    try:
+        outcome = monitor_and_act(settings, retrain=retrain)
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(
+            f"{exc} (run `restock demo` or `restock ingest` and `restock train` first)"
+        ) from None
+    show_monitoring(console, outcome)
+
+
+@app.command()
+def schedule(
+    home: HomeOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list the schedules and exit without serving")
+    ] = False,
+) -> None:
+    """Serve the daily_cycle, monitor_and_act and train_models deployments on their crons."""
+    settings = _settings(home)
+    from flows.schedules import deployments, scheduled
+
+    grid = Table(title=f"schedules for {settings.paths.root}")
+    for column in ("deployment", "cron", "what"):
+        grid.add_column(column)
+    for item in scheduled(settings):
+        grid.add_row(f"restock-{item.name}", item.cron, item.what)
+    console.print(grid)
+    if dry_run:
+        return
+    from prefect import serve
+
+    console.print("serving (Ctrl-C stops); set PREFECT_API_URL to record runs on a server")
+    serve(*deployments(settings), print_starting_message=False)
 
 
 @app.command()

@@ -13,7 +13,9 @@ from restock.home import HomePaths
 
 __all__ = [
     "MonitoringSettings",
+    "DemoSettings",
     "PlanningSettings",
+    "ScheduleSettings",
     "SegmentationThresholds",
     "ServingSettings",
     "Settings",
@@ -63,6 +65,13 @@ class TrainingSettings(BaseModel):
     coverage_target: float = Field(default=0.80, gt=0, lt=1, description="P10-P90 coverage aim")
     coverage_tolerance: float = Field(
         default=0.05, ge=0, lt=0.5, description="allowed |coverage - target| for the gate"
+    )
+    fresh_tolerance: float = Field(
+        default=0.02,
+        ge=0,
+        lt=0.5,
+        description="how far a challenger trained on newer data may trail the champion when "
+        "both are scored on the folds the champion never saw",
     )
 
 
@@ -191,6 +200,34 @@ class MonitoringSettings(BaseModel):
 _DEFAULT_SECRET = "change-me-in-production"
 
 
+class DemoSettings(BaseModel):
+    """The built-in demo's scenario: a regime shift and data that has not arrived yet."""
+
+    shift: str | None = Field(
+        None, description="category:days:factor, e.g. snacks:28:1.8 (see RegimeShift)"
+    )
+    hidden_days: int = Field(0, ge=0, description="leave the demo's last days out of ingest")
+
+
+class ScheduleSettings(BaseModel):
+    """Cron schedules `restock schedule` serves (minute hour day month weekday, server time)."""
+
+    daily_cycle: str = Field("0 5 * * *", description="every day at 05:00")
+    monitor_and_act: str = Field("0 */6 * * *", description="every six hours")
+    train_models: str = Field("0 2 * * 0", description="Sundays at 02:00")
+
+    @model_validator(mode="after")
+    def _five_fields(self) -> ScheduleSettings:
+        for name in ("daily_cycle", "monitor_and_act", "train_models"):
+            cron = getattr(self, name)
+            if len(str(cron).split()) != 5:
+                raise ValueError(
+                    f"schedules.{name} = {cron!r} is not a cron expression of five fields "
+                    "(minute hour day month weekday), e.g. '0 5 * * *'"
+                )
+        return self
+
+
 class ServingSettings(BaseModel):
     """The API and web UI: where it listens, how it finds new champions, its secrets."""
 
@@ -237,6 +274,8 @@ class Settings(BaseSettings):
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
+    schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     tracking_uri: str | None = Field(
         None, description="MLflow tracking URI; default sqlite under <home>/mlruns"

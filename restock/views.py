@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from features.contracts import Column, Contract
     from features.ingest import IngestReport
     from features.pipeline import FeaturesReport
+    from flows.monitor_and_act import MonitorOutcome
     from planning.plan import PlanResult
     from planning.simulate import SimulationReport
     from training.alias_history import AliasMove
@@ -293,3 +294,21 @@ def show_simulation(console: Console, report: SimulationReport) -> None:
             cells.append(f"{row['inventory_value']:,.0f}")
         grid.add_row(*cells)
     console.print(grid)
+
+
+def show_monitoring(console: Console, outcome: MonitorOutcome) -> None:
+    """What monitoring found, the decision, the alerts, and the retraining it caused."""
+    run = outcome.run
+    console.rule("monitoring")
+    for line in run.lines():
+        style = "bold" if line.startswith("decision") else ""
+        console.print(f"  {line}", style=style)
+    if run.drift is not None and run.drift.reports:
+        console.print(f"  drift reports: {run.drift.reports[0].parent}")
+    if run.summary_path is not None:
+        console.print(f"  run summary: {run.summary_path}")
+    if outcome.retrained is not None:
+        console.print("[bold]retrained through the promotion gate:[/bold]")
+        for trained in outcome.retrained:
+            if trained is not None:
+                show_outcome(console, trained)

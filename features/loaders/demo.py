@@ -12,6 +12,7 @@ stream, so writing in chunks (`write_demo`) and building in memory (`generate_de
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
@@ -43,7 +44,14 @@ from features.loaders.demo_supply import (
     simulate_receipts,
 )
 
-__all__ = ["PRESETS", "DemoConfig", "demo_service_policy", "generate_demo", "write_demo"]
+__all__ = [
+    "PRESETS",
+    "DemoConfig",
+    "demo_service_policy",
+    "generate_demo",
+    "hide_last_days",
+    "write_demo",
+]
 
 # Cells (series x days) simulated at once: ~2M keeps a chunk's arrays near 200 MB at most.
 _CHUNK_CELLS = 2_000_000
@@ -376,3 +384,23 @@ def _progress(config: DemoConfig, *, enabled: bool) -> Iterator[Callable[[int], 
         label = f"demo sales ({config.n_skus} skus x {config.n_stores} stores)"
         task = bar.add_task(label, total=config.n_skus)
         yield lambda done: bar.update(task, completed=done)
+
+
+def hide_last_days(raw: RawTables, days: int) -> RawTables:
+    """The demo as it looked `days` days before its end: later sales and receipts not yet
+    happened, the stock snapshot taken on the new last day (its figures are the synthetic
+    end-of-demo ones, which is all a planner needs to see a plan). For "new data arrives"."""
+    if days <= 0:
+        return raw
+    tables = dict(raw.tables)
+    sales = tables["sales"]
+    cutoff = pd.to_datetime(sales["date"]).max() - pd.Timedelta(days=days)
+    tables["sales"] = sales[pd.to_datetime(sales["date"]) <= cutoff].reset_index(drop=True)
+    receipts = tables["receipts"]
+    tables["receipts"] = receipts[pd.to_datetime(receipts["received_on"]) <= cutoff].reset_index(
+        drop=True
+    )
+    inventory = tables["inventory"].copy()
+    inventory["as_of"] = cutoff.date()
+    tables["inventory"] = inventory
+    return dataclasses.replace(raw, tables=tables)

@@ -8,6 +8,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from monitoring.service import monitoring_reports
 from serving.deps import StateDep
 from serving.kpi_panel import DC_ROW, TOTAL_ROW
 from serving.monitoring_view import monitoring_view
@@ -21,7 +22,7 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-# A report is a file directly in the reports folder: no folders, no dot files, no traversal.
+# A report is a file right in the monitoring reports folder: no folders, dot files, traversal.
 _REPORT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.html")
 
 
@@ -35,8 +36,8 @@ def monitoring_page(
 
 @router.get("/monitoring/reports/{name}", response_class=FileResponse)
 def monitoring_report(name: str, state: StateDep, me: Viewer) -> FileResponse:
-    """An Evidently HTML report from the home's reports folder."""
-    folder = state.settings.paths.reports.resolve()
+    """An Evidently HTML report from the home's monitoring reports folder."""
+    folder = monitoring_reports(state.settings).resolve()
     path = (folder / name).resolve()
     if not _REPORT_NAME.fullmatch(name) or path.parent != folder or not path.is_file():
         raise PageError(404, f"There is no report {name!r}; the monitoring page lists them.")

@@ -12,7 +12,8 @@ from fastapi import Depends, Request
 from monitoring.alerts import Alerts
 from serving.deps import StateDep
 from serving.kpi_panel import KpiPanel
-from serving.monitoring_view import AlertsOnly, MonitoringSource
+from serving.monitoring_source import RunSummarySource
+from serving.monitoring_view import MonitoringSource
 
 __all__ = ["AlertsDep", "KpiDep", "MonitoringDep"]
 
@@ -36,7 +37,7 @@ def get_kpis(request: Request, state: StateDep) -> KpiPanel:
 def get_monitoring(request: Request, state: StateDep) -> MonitoringSource:
     found: MonitoringSource | None = getattr(request.app.state, "restock_monitoring", None)
     if found is None:
-        found = AlertsOnly(state.settings.paths.reports)
+        found = RunSummarySource(state.settings)
         request.app.state.restock_monitoring = found
     return found
 

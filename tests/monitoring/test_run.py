@@ -22,6 +22,7 @@ from monitoring.forecast_log import ForecastLog
 from monitoring.notify import Notifier
 from monitoring.run import latest_run_summary, monitor
 from restock.settings import Settings
+from serving.monitoring_source import RunSummarySource
 from tests.monitoring.webhook_server import Script, webhook_server
 from tests.training.constant_model import ConstantModel
 from training.demand import DemandModel
@@ -148,6 +149,18 @@ def test_a_worse_new_champion_is_rolled_back_and_serving_follows(
     assert "stockout_causes" in summary and "service_levels" in summary
     text = "\n".join(run.lines())
     assert "decision rollback" in text and "champion rolled back to v1" in text
+    # What the on-call web page shows comes from this summary.
+    page = RunSummarySource(home)
+    drift = page.drift()
+    assert drift is not None and {d.model_name.split("(")[-1] for d in drift} == {
+        "features)",
+        "predictions)",
+    }
+    assert all(d.report is not None for d in drift)
+    assert {r.name for r in page.reports()} >= {d.report for d in drift if d.report}
+    levels = page.service_levels()
+    assert levels and all(0 < row.target < 1 for row in levels)
+    assert page.stockout_causes() is not None
 
 
 def test_after_the_rollback_the_same_evidence_rolls_back_no_further(
@@ -167,3 +180,4 @@ def test_a_home_without_features_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="restock ingest"):
         monitor(settings)
     assert latest_run_summary(settings) is None
+    assert RunSummarySource(settings).drift() is None

@@ -11,12 +11,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from monitoring.forecast_log import ForecastLog
+from monitoring.run import latest_run_summary
 from orders.domain import POStatus, SourceKind
 from orders.repository import PurchaseOrderQueue
 from planning.inputs import load_inputs
 from planning.plan import build_plan
 from restock.cli import app
 from restock.settings import Settings
+from training.registry import DEMAND_MODEL
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
@@ -39,6 +42,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         done = CliRunner().invoke(app, ["demo", "--size", "tiny", "--home", str(root)])
         assert done.exit_code == 0, done.output
         assert "replenishment plan" in done.output and "need approval" in done.output
+        # The drift scenario: four more weeks arrive, monitoring decides, the plan is redone.
+        assert "28 days later: new sales arrive" in done.output
+        assert "decision " in done.output and "alerts new:" in done.output
         yield root
 
 
@@ -121,3 +127,47 @@ def test_plan_without_a_champion_says_what_to_run(tmp_path: Path) -> None:
     done = CliRunner().invoke(app, ["plan", "--home", str(root)], env=_ENV)
     assert done.exit_code == 2
     assert "restock train" in done.output
+
+
+def test_each_plan_logs_the_forecasts_it_used(home: Path) -> None:
+    settings = _settings(home)
+    origins = ForecastLog(settings.database).origins(model_name=DEMAND_MODEL)
+    # The first plan (four weeks before the end) and the one after the new data arrived.
+    assert len(set(origins["origin"])) >= 2 and (origins["rows"] > 0).all()
+    logged = ForecastLog(settings.database).read(model_name=DEMAND_MODEL)
+    assert {"sku", "location", "step", "date", "p10", "p50", "p90"} <= set(logged.columns)
+    assert (logged["p10"] <= logged["p50"]).all() and (logged["p50"] <= logged["p90"]).all()
+
+
+def test_the_demo_left_a_monitoring_summary(home: Path) -> None:
+    summary = latest_run_summary(_settings(home))
+    assert summary is not None
+    assert summary["decision"]["action"] in {"noop", "retrain", "rollback"}
+    assert summary["live"]  # the first plan's forecasts met their actuals
+
+
+def test_daily_cycle_runs_every_step(home: Path) -> None:
+    from flows.daily_cycle import daily_cycle
+
+    outcome = daily_cycle(_settings(home), retrain=False)
+    assert outcome.ingest is None and outcome.features.rows > 0
+    assert outcome.plan.summary is not None and outcome.plan.summary.series_reviewed > 0
+    assert outcome.monitoring.run.summary_path is not None
+    assert outcome.monitoring.retrained is None
+
+
+def test_schedules_list_and_build_their_deployments(home: Path) -> None:
+    from flows.schedules import deployments
+
+    done = CliRunner().invoke(app, ["schedule", "--dry-run", "--home", str(home)], env=_ENV)
+    assert done.exit_code == 0, done.output
+    for name in ("restock-daily_cycle", "restock-monitor_and_act", "restock-train_models"):
+        assert name in done.output
+    built = deployments(_settings(home))
+    assert [d.name for d in built] == [
+        "restock-daily_cycle",
+        "restock-monitor_and_act",
+        "restock-train_models",
+    ]
+    assert all(d.parameters == {"home": str(home)} for d in built)
+    assert all(d.schedules for d in built)

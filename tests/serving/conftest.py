@@ -52,7 +52,7 @@ def trained_home(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None
     with pytest.MonkeyPatch.context() as patch:
         for key, value in ENV.items():
             patch.setenv(key, value)
-        for args in (["demo", "--size", "tiny"], ["train", "--no-leadtime"]):
+        for args in (["demo", "--size", "tiny", "--no-drift"], ["train", "--no-leadtime"]):
             done = CliRunner().invoke(cli, [*args, "--home", str(root)])
             assert done.exit_code == 0, done.output
         yield root

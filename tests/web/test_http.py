@@ -282,7 +282,7 @@ def test_static_files_come_from_the_installed_packages(anonymous: httpx.Client) 
 def test_evidently_reports_in_the_home_are_linked_and_served(
     base_url: str, trained_home: Path
 ) -> None:
-    reports = served_settings(trained_home).paths.reports
+    reports = served_settings(trained_home).paths.reports / "monitoring"
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "drift_demand-forecaster.html").write_text("<html><body>drift</body></html>")
     client = _signed_in(base_url, "ann-ml_engineer")
