@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from restock.settings import Settings
 from serving import web
-from serving.routers import auth, forecasts, health, models, overrides, queue
+from serving.routers import auth, forecasts, health, models, overrides, policy, queue
 from serving.security import production_problems
 from serving.state import build_state
 
@@ -74,6 +74,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     for exception, handler in web.EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exception, handler)
-    for module in (health, auth, forecasts, models, queue, overrides, web):
+    for module in (health, auth, forecasts, models, queue, policy, overrides, web):
         app.include_router(module.router)
     return app

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from orders.audit import ENTITY_TYPE
 from orders.domain import OrderSummary, money
 from orders.listing import NEEDS_APPROVAL
+from orders.policy_store import ApprovalPolicyStore
+from orders.repository import PurchaseOrderQueue
 from orders.thresholds import ApprovalThresholds
 from orders.transitions import Action, allowed_actions
 from restock.settings import Settings
@@ -27,6 +29,7 @@ __all__ = [
     "HTTP_ACTIONS",
     "AuditLogRecorder",
     "Standing",
+    "approval_policy",
     "approval_thresholds",
     "order_history",
     "standing",
@@ -65,6 +68,11 @@ class AuditLogRecorder:
             reason=reason or "",
             session=session,
         )
+
+
+def approval_policy(queue: PurchaseOrderQueue, settings: Settings) -> ApprovalPolicyStore:
+    """The thresholds in force: an admin's latest change, else the settings'."""
+    return ApprovalPolicyStore(queue, default=approval_thresholds(settings))
 
 
 def approval_thresholds(settings: Settings) -> ApprovalThresholds:

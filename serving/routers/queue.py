@@ -40,8 +40,8 @@ from orders.listing import OrderSort
 from orders.repository import MAX_PAGE
 from orders.thresholds import ApprovalThresholds
 from orders.transitions import Action
-from serving.deps import SettingsDep, StateDep, require
-from serving.queue_service import AuditLogRecorder, approval_thresholds, order_history, standing
+from serving.deps import StateDep, require
+from serving.queue_service import AuditLogRecorder, approval_policy, order_history, standing
 from serving.roles import Principal, Role
 
 __all__ = ["AuditLogRecorder", "router", "status_of", "thresholds_from"]
@@ -84,10 +84,11 @@ def _http(error: OrdersError) -> HTTPException:
     return HTTPException(status_of(error), str(error))
 
 
-def thresholds_from(settings: SettingsDep) -> ApprovalThresholds:
-    """The approval policy of `settings.planning`; 503 when the two thresholds contradict."""
+def thresholds_from(state: StateDep) -> ApprovalThresholds:
+    """The approval thresholds in force (an admin's change, else the settings'); 503 when the
+    settings' two thresholds contradict."""
     try:
-        return approval_thresholds(settings)
+        return approval_policy(state.queue, state.settings).current()
     except ValueError as e:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"approval thresholds are misconfigured: {e}"

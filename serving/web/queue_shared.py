@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from orders.thresholds import ApprovalThresholds
-from serving.queue_service import approval_thresholds
+from serving.queue_service import approval_policy
 from serving.state import AppState
 from serving.web.errors import PageError
 
@@ -16,9 +16,9 @@ REASON_MAX = 2000  # characters of a reason or note, as in the API
 
 
 def policy(state: AppState) -> ApprovalThresholds:
-    """The approval thresholds; a 503 page when the two contradict."""
+    """The approval thresholds in force; a 503 page when the settings' two contradict."""
     try:
-        return approval_thresholds(state.settings)
+        return approval_policy(state.queue, state.settings).current()
     except ValueError as e:
         raise PageError(503, f"The approval thresholds are misconfigured: {e}") from None
 

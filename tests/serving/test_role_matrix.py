@@ -59,6 +59,9 @@ MATRIX: dict[tuple[str, str], Who] = {
     ("POST", "/api/queue/orders/{order_id}/lines/{line_id}/edit"): BUYER,
     ("POST", "/api/queue/orders/{order_id}/release"): BUYER,
     ("POST", "/api/queue/bulk-approve"): BUYER,
+    ("GET", "/api/approval-policy"): QUEUE_READERS,
+    ("GET", "/api/approval-policy/history"): QUEUE_READERS,
+    ("PUT", "/api/approval-policy"): frozenset({"admin"}),
 }
 # Names of nothing: an allowed caller gets a 404 or 422 and nothing changes.
 PATH_VALUES = {
