@@ -74,6 +74,19 @@ class _Row(HistoryBase):
     at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
 
 
+class _Pending(HistoryBase):
+    """A move written to the history whose MLflow alias has not been confirmed yet: present
+    only between `append(pending=True)` and `settle`. A row left here means the process died
+    in between, and the move is completed on the next read (`training.registry`). A change
+    made in MLflow by hand leaves no row, so it is never undone."""
+
+    __tablename__ = "alias_pending"
+
+    move_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    model_name: Mapped[str] = mapped_column(sa.String(256))
+    alias: Mapped[str] = mapped_column(sa.String(64))
+
+
 def default_database_url(paths: HomePaths) -> str:
     """`sqlite:///<home>/restock.db`, absolute."""
     return f"sqlite:///{paths.database.resolve().as_posix()}"
@@ -129,8 +142,9 @@ class AliasHistory:
             HistoryBase.metadata.create_all(self._engine)
             self._ready = True
 
-    def append(self, move: AliasMove) -> AliasMove:
-        """Store one move and return it with its database id."""
+    def append(self, move: AliasMove, *, pending: bool = False) -> AliasMove:
+        """Store one move and return it with its database id; `pending` also marks it as not
+        yet applied in MLflow, in the same transaction (see `settle`)."""
         _validate(move)
         self._ensure_table()
         row = _Row(
@@ -147,7 +161,25 @@ class AliasHistory:
             session.add(row)
             session.flush()
             new_id = row.id
+            if pending:
+                session.add(_Pending(move_id=new_id, model_name=move.model_name, alias=move.alias))
         return replace(move, id=new_id)
+
+    def settle(self, move_id: int) -> None:
+        """The move is applied in MLflow (or undone): it is no longer pending."""
+        self._ensure_table()
+        with Session(self._engine) as session, session.begin():
+            session.execute(sa.delete(_Pending).where(_Pending.move_id == move_id))
+
+    def pending(self, *, model_name: str, alias: str) -> list[AliasMove]:
+        """Moves of `model_name` / `alias` written but never confirmed applied, oldest first."""
+        self._ensure_table()
+        query = sa.select(_Pending.move_id).where(
+            _Pending.model_name == model_name, _Pending.alias == alias
+        )
+        with Session(self._engine) as session:
+            ids = set(session.scalars(query))
+        return [m for m in self.read(model_name=model_name, alias=alias) if m.id in ids]
 
     def read(self, *, model_name: str | None = None, alias: str | None = None) -> list[AliasMove]:
         """Moves in the order they were appended, optionally for one model and/or alias."""

@@ -130,19 +130,22 @@ def _search(registry: Registry, name: str) -> list[ModelVersion]:
 
 
 def _reconcile(registry: Registry, name: str, alias: str) -> None:
-    """Finish a move the history journaled but MLflow never applied (a crash between the two).
+    """Finish a move the history journaled but MLflow never confirmed (a kill in between).
 
-    The history is written first, so after a kill the alias still points where the last
-    journaled move started from: roll it forward. An alias pointing anywhere else was moved
-    outside restock and is left alone (rollback then says so).
+    Such a move is still marked pending: apply it (setting an alias is idempotent) and settle
+    it. An alias changed by hand in MLflow leaves nothing pending and is left alone (rollback
+    then says it was moved outside restock).
     """
-    moves = registry.history.read(model_name=name, alias=alias)
-    if not moves:
-        return
-    last = moves[-1]
-    current = _aliases(registry, name).get(alias)
-    if current == last.from_version and current != last.to_version:
-        registry.client.set_registered_model_alias(name, alias, str(last.to_version))
+    for move in registry.history.pending(model_name=name, alias=alias):
+        if move.id is None:
+            continue
+        try:
+            registry.client.set_registered_model_alias(name, alias, str(move.to_version))
+        except MlflowException as e:
+            if e.error_code != _NOT_FOUND:
+                raise
+            # The version is gone: nothing to complete; the next move records where it points.
+        registry.history.settle(move.id)
 
 
 _UNDO: dict[Action, Action] = {"promote": "rollback", "rollback": "promote", "register": "register"}
@@ -160,18 +163,26 @@ def _move_alias(
 ) -> None:
     _reconcile(registry, name, alias)
     previous = _aliases(registry, name).get(alias)
-    # Journal first: a kill after this line leaves a move `_reconcile` completes; one before it
-    # leaves nothing to explain. Never an alias moved without its history row.
-    registry.history.append(AliasMove(name, alias, previous, to_version, action, actor, reason))
+    # Journal first, marked pending: a kill after this line leaves a move `_reconcile`
+    # completes; one before it leaves nothing to explain. Never an alias moved without its
+    # history row.
+    move = registry.history.append(
+        AliasMove(name, alias, previous, to_version, action, actor, reason), pending=True
+    )
+    assert move.id is not None
     try:
         registry.client.set_registered_model_alias(name, alias, str(to_version))
     except Exception as exc:
-        if previous is not None:  # the move did not happen: record its undoing, then report
+        # The caller hears it failed, so it must not complete later: record its undoing (when
+        # there is a version to go back to) and settle it.
+        if previous is not None:
             undo = AliasMove(
                 name, alias, to_version, previous, _UNDO[action], "restock", f"undone: {exc}"
             )
             registry.history.append(undo)
+        registry.history.settle(move.id)
         raise
+    registry.history.settle(move.id)
 
 
 def _logged_model_id(registry: Registry, model_uri: str) -> tuple[str, str | None]:

@@ -312,6 +312,7 @@ def test_for_home_keeps_the_queue_in_restock_db(tmp_path: Path) -> None:
     assert queue.url == f"sqlite:///{paths.database.resolve().as_posix()}"
     tables = sa.inspect(sa.create_engine(queue.url)).get_table_names()
     assert sorted(tables) == [
+        "approval_policy_changes",
         "po_decisions",
         "po_lines",
         "po_plan_reviews",

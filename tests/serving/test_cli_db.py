@@ -23,7 +23,7 @@ from serving.database import (
 from tests.orders import factories
 from tests.serving.db_fixtures import BACKENDS, backend_url, tables
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -69,6 +69,7 @@ def test_upgrade_check_downgrade_stamp_round_trip(url: str) -> None:
     assert sorted(lines[1:-1]) == sorted(
         [
             "  - table approval_policy_changes is missing from the database",
+            "  - table alias_pending is missing from the database",
             "  - table forecast_log is missing from the database",
             "  - index ix_forecast_log_model_date on forecast_log(model_name, date) is missing "
             "from the database",
@@ -128,8 +129,8 @@ def test_upgrade_refuses_a_database_it_cannot_adopt_and_changes_nothing(url: str
         (["downgrade", "base"], None, "not confirmed, nothing changed; pass --yes"),
         (["downgrade", "base"], "n\n", "not confirmed, nothing changed; pass --yes"),
         (["stamp", "0099"], None, "Can't locate revision identified by '0099' "
-                                  "(known revisions: 0001, 0002, 0003, 0004, head, base)"),
-        (["upgrade", "nope"], None, "known revisions: 0001, 0002, 0003, 0004, head, base"),
+                                  "(known revisions: 0001, 0002, 0003, 0004, 0005, head, base)"),
+        (["upgrade", "nope"], None, "known revisions: 0001, 0002, 0003, 0004, 0005, head, base"),
     ],
     ids=["downgrade-no-answer", "downgrade-no", "stamp-unknown", "upgrade-unknown"],
 )  # fmt: skip

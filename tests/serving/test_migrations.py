@@ -50,8 +50,9 @@ MODEL_TABLES = {
     "forecast_overrides",
     "approval_policy_changes",
     "forecast_log",
+    "alias_pending",
 }
-HEAD = "0004"
+HEAD = "0005"
 AT = dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC)
 
 
@@ -74,7 +75,7 @@ def _move(version: int) -> AliasMove:
     )
 
 
-def test_the_models_declare_the_fourteen_tables_the_revisions_create() -> None:
+def test_the_models_declare_the_fifteen_tables_the_revisions_create() -> None:
     assert set(target_metadata().tables) == MODEL_TABLES
     assert len(METADATAS) == 7
     assert head_revision() == HEAD
@@ -168,7 +169,7 @@ def test_a_partly_created_database_gets_the_missing_tables_then_the_stamp(
 ) -> None:
     # Only training ran: the home's database holds the alias history and nothing else.
     AliasHistory(engine).append(_move(4))
-    assert tables(engine) == {"alias_history"}
+    assert tables(engine) == {"alias_history", "alias_pending"}
 
     assert upgrade(engine) == HEAD
     assert tables(engine) == MODEL_TABLES | {"alembic_version"}
@@ -284,12 +285,12 @@ def test_new_revision_writes_the_next_numbered_script(tmp_path: Path) -> None:
     upgrade(url)
     path = new_revision(url, "add supplier calendar", directory=tmp_path)
 
-    assert path == tmp_path / "0005_add_supplier_calendar.py"
-    spec = importlib.util.spec_from_file_location("revision_0005", path)
+    assert path == tmp_path / "0006_add_supplier_calendar.py"
+    spec = importlib.util.spec_from_file_location("revision_0006", path)
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert (script.revision, script.down_revision) == ("0005", HEAD)
+    assert (script.revision, script.down_revision) == ("0006", HEAD)
     assert "pass" in path.read_text()  # the models match the database: nothing to do
 
 

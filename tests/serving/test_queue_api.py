@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ from orders.repository import PurchaseOrderQueue
 from restock.settings import Settings
 from serving.app import create_app
 from serving.audit import AuditLog
+from serving.queue_service import approval_thresholds
 from serving.routers.queue import status_of, thresholds_from
 from tests.orders.factories import explanation, line, plan
 from tests.serving.conftest import auth, served_settings
@@ -550,14 +552,17 @@ def test_thresholds_from_settings(
     low: float | None, high: float, expected: tuple[Decimal | None, Decimal]
 ) -> None:
     settings = Settings(planning={"auto_approve_below": low, "dual_approval_above": high})
-    got = thresholds_from(settings)
+    got = approval_thresholds(settings)
     assert (got.auto_approve_below, got.dual_approval_above) == expected
 
 
-def test_contradicting_thresholds_are_a_503_not_a_500() -> None:
-    settings = Settings(planning={"auto_approve_below": 5000.0, "dual_approval_above": 100.0})
+def test_contradicting_thresholds_are_a_503_not_a_500(tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path, planning={"auto_approve_below": 5000.0, "dual_approval_above": 100.0}
+    )
+    state = SimpleNamespace(queue=PurchaseOrderQueue(settings.database), settings=settings)
     with pytest.raises(HTTPException) as caught:
-        thresholds_from(settings)
+        thresholds_from(state)  # type: ignore[arg-type]
     assert caught.value.status_code == 503 and "lower the first" in str(caught.value.detail)
 
 

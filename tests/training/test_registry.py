@@ -240,7 +240,7 @@ def test_failed_history_write_undoes_the_alias_move(
     _register(registry, store, name, 2.0)
     promote(registry=registry, name=name, version=1, actor="ana", reason="first")
 
-    def broken(move: AliasMove) -> AliasMove:
+    def broken(move: AliasMove, *, pending: bool = False) -> AliasMove:
         raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(registry.history, "append", broken)
@@ -332,7 +332,8 @@ def test_alias_history_sqlite_roundtrip(tmp_path: Path) -> None:
 
 def test_alias_history_offers_no_update_or_delete() -> None:
     public = {n for n in vars(AliasHistory) if not n.startswith("_")}
-    assert public == {"append", "read", "for_home", "url"}
+    # `settle` deletes only the pending marker of a move, never a history row.
+    assert public == {"append", "read", "for_home", "url", "pending", "settle"}
 
 
 @pytest.mark.parametrize(
@@ -389,7 +390,7 @@ def test_alias_history_postgres_roundtrip() -> None:
                 sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
                 {"s": schema},
             ).scalars()
-            assert list(tables) == ["alias_history"]
+            assert sorted(tables) == ["alias_history", "alias_pending"]
     finally:
         engine.dispose()
         admin = sa.create_engine(POSTGRES_URL)
@@ -405,8 +406,10 @@ def test_a_move_journaled_but_never_applied_is_rolled_forward(
     _register(registry, store, name, 1.0)
     _register(registry, store, name, 2.0)
     promote(registry=registry, name=name, version=1, actor="ann", reason="first")
-    registry.history.append(AliasMove(name, "champion", 1, 2, "promote", "ann", "killed"))
+    move = AliasMove(name, "champion", 1, 2, "promote", "ann", "killed")
+    registry.history.append(move, pending=True)
     assert _champion_version(registry, name) == 2
+    assert registry.history.pending(model_name=name, alias="champion") == []
     assert rollback(registry=registry, name=name, actor="ann", reason="back") == 1
     assert _champion_version(registry, name) == 1
 
@@ -421,6 +424,9 @@ def test_an_alias_moved_outside_restock_is_not_rolled_forward(
     assert _champion_version(registry, name) == 3
     with pytest.raises(RegistryError, match="outside restock"):
         rollback(registry=registry, name=name, actor="ann", reason="back")
+    promote(registry=registry, name=name, version=2, actor="ann", reason="second")
+    registry.client.set_registered_model_alias(name, "champion", "1")  # a manual revert
+    assert _champion_version(registry, name) == 1  # stays: nothing was pending
 
 
 def test_a_failed_alias_move_is_recorded_as_undone(
