@@ -236,6 +236,12 @@ class ServingSettings(BaseModel):
     poll_seconds: float = Field(
         30.0, ge=0, description="how often serving checks the registry for alias moves (0: never)"
     )
+    prefetch_series: int = Field(
+        2048,
+        ge=0,
+        description="series whose forecasts and drivers are computed ahead after start-up and "
+        "every model or panel change (0: none; at most the forecast cache's size is kept)",
+    )
     secret_key: str = Field(
         _DEFAULT_SECRET, min_length=16, description="signs web sessions; set it in production"
     )
@@ -243,6 +249,15 @@ class ServingSettings(BaseModel):
         False, description="refuse to start with default secrets or an unsafe configuration"
     )
     session_hours: float = Field(12.0, gt=0, description="web login lifetime")
+    login_failures_per_user: int = Field(
+        5, ge=1, description="failed sign-ins of one username per window before 429"
+    )
+    login_failures_per_address: int = Field(
+        20, ge=1, description="failed sign-ins from one client address per window before 429"
+    )
+    login_window_seconds: float = Field(
+        300.0, gt=0, description="sliding window of the sign-in rate limit"
+    )
 
     @property
     def default_secret(self) -> bool:

@@ -354,6 +354,15 @@ class ForecastService:
         served, forecaster = self._demand()
         self._route_table(served, forecaster, self._current_panel())
 
+    def version_key(self) -> tuple[int, str] | None:
+        """(model version, panel version) the answers are computed for now; None without a
+        model or a panel. A change of it means the cache is cold again."""
+        try:
+            served, _ = self._demand()
+            return served.version, self.panel_version
+        except ForecastError:
+            return None
+
     # -- model -----------------------------------------------------------------------------
 
     def _demand(self) -> tuple[ServedModel, RoutedForecaster]:

@@ -325,3 +325,30 @@ def test_forecasts_follow_a_promotion_and_a_rollback(
         np.testing.assert_array_equal(
             _values(got), plan.quantiles[plan.index()[(sku, location)]][:7]
         )
+
+
+def test_the_prefetcher_warms_the_first_series_once_per_model_and_panel(
+    home: Settings, forecaster: RoutedForecaster, panel: pd.DataFrame
+) -> None:
+    from serving.prefetch import Prefetcher
+
+    service = ForecastService(FixedModels(_served(forecaster)), home)
+    ahead = Prefetcher(service, limit=5, chunk=2)
+    assert ahead.run_once() == 5 and ahead.warmed_for == service.version_key()
+    passes = service.batches.passes
+    for sku, location in service.series()[:5]:
+        service.forecast(sku, location)
+        service.explain(sku, location)
+    assert service.batches.passes == passes  # every answer was ready
+    assert ahead.run_once() == 0  # nothing moved: nothing to do
+    # A new panel moves the key: the next check warms again.
+    panel.to_parquet(home.paths.cleaned / "panel.parquet")
+    assert service.reload_panel()
+    assert ahead.run_once() == 5
+
+
+def test_the_prefetcher_without_a_model_does_nothing_and_never_raises(home: Settings) -> None:
+    from serving.prefetch import Prefetcher
+
+    ahead = Prefetcher(ForecastService(FixedModels(), home), limit=5)
+    assert ahead.run_once() == 0 and ahead.warmed_for is None
