@@ -23,14 +23,9 @@ to 422, `NoModel` and `NoPanel` to 503.
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Generic, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -46,7 +41,19 @@ from serving.drivers import (
     routed_explanation,
     step_drivers,
 )
+from serving.forecast_types import (
+    BadHorizon,
+    BadRequest,
+    ForecastError,
+    ForecastStep,
+    NoModel,
+    NoPanel,
+    SeriesForecast,
+    UnknownSeries,
+)
+from serving.lru import Lru
 from serving.model_store import ModelSource, ServedModel
+from serving.panel_index import PanelIndex
 from training.backtest import MODEL_METHOD
 from training.demand import DemandModel
 from training.quantiles import QUANTILE_COLUMNS, QUANTILES, finalize_quantiles
@@ -67,155 +74,6 @@ __all__ = [
 
 _KEYS = ["sku", "location"]
 Key = tuple[str, str]
-_SHOWN = 5  # known locations / close skus listed in an UnknownSeries message
-
-
-class ForecastError(Exception):
-    """A forecast request cannot be answered; the message says why and what to do."""
-
-
-class NoModel(ForecastError):
-    """No champion demand model is loaded."""
-
-
-class NoPanel(ForecastError):
-    """The home has no cleaned panel to forecast from."""
-
-
-class UnknownSeries(ForecastError):
-    """The sku-location is not in the cleaned panel."""
-
-    def __init__(self, sku: str, location: str, message: str) -> None:
-        super().__init__(message)
-        self.sku = sku
-        self.location = location
-
-
-class BadRequest(ForecastError):
-    """An argument out of range (the API answers 422)."""
-
-
-class BadHorizon(BadRequest):
-    """A horizon outside 1..the model's horizon."""
-
-    def __init__(self, horizon: object, maximum: int) -> None:
-        super().__init__(
-            f"horizon must be a whole number of periods from 1 to {maximum} (the champion's "
-            f"horizon); got {horizon!r}"
-        )
-        self.horizon = horizon
-        self.maximum = maximum
-
-
-@dataclass(frozen=True)
-class ForecastStep:
-    step: int
-    date: dt.date
-    quantiles: dict[str, float]  # p10, p50, p90, p95, p98: demand in that period
-
-
-@dataclass(frozen=True)
-class SeriesForecast:
-    """Quantile forecasts of one sku-location for steps 1..horizon after `origin`."""
-
-    sku: str
-    location: str
-    model_version: int
-    routed_to: str  # the model (`restock_lgbm`) or the baseline its class is routed to
-    frequency: str
-    origin: dt.date  # the last period of history
-    panel_version: str
-    steps: tuple[ForecastStep, ...]
-
-    @property
-    def horizon(self) -> int:
-        return len(self.steps)
-
-    @property
-    def routed(self) -> bool:
-        return self.routed_to != MODEL_METHOD
-
-    def head(self, horizon: int) -> SeriesForecast:
-        return replace(self, steps=self.steps[:horizon])
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    """A thread-safe bounded cache; the least recently used entry goes first."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-@dataclass(frozen=True)
-class _Panel:
-    """The cleaned panel sorted by series and date, with each series' row range."""
-
-    frame: pd.DataFrame
-    version: str
-    ranges: dict[Key, tuple[int, int]]
-    locations: dict[str, list[str]]  # sku -> its locations, for error messages
-
-    @classmethod
-    def load(cls, path: Path, version: str) -> _Panel:
-        frame = pd.read_parquet(path)
-        frame = frame.astype({k: "category" for k in _KEYS})
-        frame = frame.sort_values([*_KEYS, "date"], kind="stable", ignore_index=True)
-        skus = frame["sku"].cat.codes.to_numpy()
-        locs = frame["location"].cat.codes.to_numpy()
-        cut = np.flatnonzero((skus[1:] != skus[:-1]) | (locs[1:] != locs[:-1])) + 1
-        starts, stops = np.r_[0, cut], np.r_[cut, len(frame)]
-        sku_names = frame["sku"].cat.categories.astype(str)[skus[starts]]
-        loc_names = frame["location"].cat.categories.astype(str)[locs[starts]]
-        ranges: dict[Key, tuple[int, int]] = {}
-        locations: dict[str, list[str]] = {}
-        for sku, location, a, b in zip(sku_names, loc_names, starts, stops, strict=True):
-            ranges[(sku, location)] = (int(a), int(b))
-            locations.setdefault(sku, []).append(location)
-        return cls(frame=frame, version=version, ranges=ranges, locations=locations)
-
-    def history(self, keys: Sequence[Key], keep: int | None) -> pd.DataFrame:
-        """The rows of `keys` (the last `keep` of each when given), grouped by series."""
-        spans = [self.ranges[k] for k in keys]
-        if keep is not None:
-            spans = [(max(a, b - keep), b) for a, b in spans]
-        if len(spans) == 1:
-            return self.frame.iloc[spans[0][0] : spans[0][1]]
-        return self.frame.iloc[np.concatenate([np.arange(a, b) for a, b in spans])]
-
-    def unknown(self, sku: str, location: str) -> UnknownSeries:
-        known = self.locations.get(sku)
-        if known is not None:
-            listed = ", ".join(known[:_SHOWN]) + (
-                f" (+{len(known) - _SHOWN} more)" if len(known) > _SHOWN else ""
-            )
-            message = f"sku {sku!r} has no history at location {location!r}; it is sold at {listed}"
-        else:
-            close = difflib.get_close_matches(sku, list(self.locations), n=_SHOWN)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            message = (
-                f"unknown sku {sku!r}: not in the cleaned panel ({len(self.locations)} skus){hint}"
-            )
-        return UnknownSeries(sku, location, message)
 
 
 @dataclass
@@ -306,18 +164,18 @@ class ForecastService:
     def __init__(self, store: ModelSource, settings: Settings, *, cache_size: int = 2048) -> None:
         self._store = store
         self._path = settings.paths.cleaned / "panel.parquet"
-        self._panel: _Panel | None = None
+        self._panel: PanelIndex | None = None
         self._panel_lock = threading.Lock()
         self._routes: tuple[tuple[int, str], _Routes] | None = None
         self._routes_lock = threading.Lock()
-        self._entries: _Lru[tuple[int, str, str, str], _Entry] = _Lru(cache_size)
-        self._drivers: _Lru[tuple[int, str, str, str], StepDrivers] = _Lru(cache_size)
-        self._importance: _Lru[int, tuple[GroupImportance, ...]] = _Lru(4)
+        self._entries: Lru[tuple[int, str, str, str], _Entry] = Lru(cache_size)
+        self._drivers: Lru[tuple[int, str, str, str], StepDrivers] = Lru(cache_size)
+        self._importance: Lru[int, tuple[GroupImportance, ...]] = Lru(4)
         self.batches: Coalescer[Key, _Entry | None, _Entry] = Coalescer()
 
     # -- panel -----------------------------------------------------------------------------
 
-    def _current_panel(self) -> _Panel:
+    def _current_panel(self) -> PanelIndex:
         panel = self._panel
         if panel is None:
             self.reload_panel()
@@ -338,7 +196,7 @@ class ForecastService:
             version = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
             if self._panel is not None and self._panel.version == version:
                 return False
-            self._panel = _Panel.load(self._path, version)
+            self._panel = PanelIndex.load(self._path, version)
             return True
 
     @property
@@ -380,7 +238,7 @@ class ForecastService:
         return served, forecaster
 
     def _route_table(
-        self, served: ServedModel, forecaster: RoutedForecaster, panel: _Panel
+        self, served: ServedModel, forecaster: RoutedForecaster, panel: PanelIndex
     ) -> _Routes:
         key = (served.version, panel.version)
         with self._routes_lock:
@@ -508,7 +366,7 @@ class ForecastService:
         self,
         served: ServedModel,
         forecaster: RoutedForecaster,
-        panel: _Panel,
+        panel: PanelIndex,
         todo: dict[Key, _Entry | None],
         need: int,
     ) -> dict[Key, _Entry]:
@@ -559,7 +417,7 @@ class ForecastService:
     @staticmethod
     def _series(
         served: ServedModel,
-        panel: _Panel,
+        panel: PanelIndex,
         key: Key,
         routed_to: str,
         frequency: str,

@@ -1,0 +1,71 @@
+"""The home's cleaned panel indexed by series, for fast per-series history slices."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from serving.forecast_types import UnknownSeries
+
+__all__ = ["Key", "PanelIndex"]
+
+_KEYS = ["sku", "location"]
+Key = tuple[str, str]
+_SHOWN = 5  # known locations / close skus listed in an UnknownSeries message
+
+
+@dataclass(frozen=True)
+class PanelIndex:
+    """The cleaned panel sorted by series and date, with each series' row range."""
+
+    frame: pd.DataFrame
+    version: str
+    ranges: dict[Key, tuple[int, int]]
+    locations: dict[str, list[str]]  # sku -> its locations, for error messages
+
+    @classmethod
+    def load(cls, path: Path, version: str) -> PanelIndex:
+        frame = pd.read_parquet(path)
+        frame = frame.astype({k: "category" for k in _KEYS})
+        frame = frame.sort_values([*_KEYS, "date"], kind="stable", ignore_index=True)
+        skus = frame["sku"].cat.codes.to_numpy()
+        locs = frame["location"].cat.codes.to_numpy()
+        cut = np.flatnonzero((skus[1:] != skus[:-1]) | (locs[1:] != locs[:-1])) + 1
+        starts, stops = np.r_[0, cut], np.r_[cut, len(frame)]
+        sku_names = frame["sku"].cat.categories.astype(str)[skus[starts]]
+        loc_names = frame["location"].cat.categories.astype(str)[locs[starts]]
+        ranges: dict[Key, tuple[int, int]] = {}
+        locations: dict[str, list[str]] = {}
+        for sku, location, a, b in zip(sku_names, loc_names, starts, stops, strict=True):
+            ranges[(sku, location)] = (int(a), int(b))
+            locations.setdefault(sku, []).append(location)
+        return cls(frame=frame, version=version, ranges=ranges, locations=locations)
+
+    def history(self, keys: Sequence[Key], keep: int | None) -> pd.DataFrame:
+        """The rows of `keys` (the last `keep` of each when given), grouped by series."""
+        spans = [self.ranges[k] for k in keys]
+        if keep is not None:
+            spans = [(max(a, b - keep), b) for a, b in spans]
+        if len(spans) == 1:
+            return self.frame.iloc[spans[0][0] : spans[0][1]]
+        return self.frame.iloc[np.concatenate([np.arange(a, b) for a, b in spans])]
+
+    def unknown(self, sku: str, location: str) -> UnknownSeries:
+        known = self.locations.get(sku)
+        if known is not None:
+            listed = ", ".join(known[:_SHOWN]) + (
+                f" (+{len(known) - _SHOWN} more)" if len(known) > _SHOWN else ""
+            )
+            message = f"sku {sku!r} has no history at location {location!r}; it is sold at {listed}"
+        else:
+            close = difflib.get_close_matches(sku, list(self.locations), n=_SHOWN)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            message = (
+                f"unknown sku {sku!r}: not in the cleaned panel ({len(self.locations)} skus){hint}"
+            )
+        return UnknownSeries(sku, location, message)
