@@ -24,11 +24,21 @@ from features.series_codes import SeriesCodes
 from features.sources import Source, load_source
 from features.spec import default_spec
 from features.storage import atomic_folder, load_dataset, save_ingest
-from features.store import FeatureStore, feature_manifest, fingerprint_frame
+from features.store import FeatureStore, WrittenParts, feature_manifest, fingerprint_frame
 from restock.progress import progress_bar
 from restock.settings import Settings
 
-__all__ = ["FeaturesReport", "clean_in_chunks", "run_features", "run_ingest"]
+__all__ = [
+    "FeaturePlan",
+    "FeaturesReport",
+    "build_partition",
+    "clean_in_chunks",
+    "feature_partitions",
+    "features_report",
+    "prepare_features",
+    "run_features",
+    "run_ingest",
+]
 
 
 def run_ingest(
@@ -119,8 +129,27 @@ def clean_in_chunks(sales: pd.DataFrame, frequency: Frequency, settings: Setting
     return panel
 
 
-def run_features(settings: Settings) -> FeaturesReport:
-    """Clean and segment the ingested sales, then build (or reuse) the feature store entry."""
+@dataclass
+class FeaturePlan:
+    """What building features needs once cleaning and segmentation are done and saved: the
+    panel, the spec, the store entry (key, manifest) and whether it already exists."""
+
+    dataset: str
+    frequency: Frequency
+    panel: pd.DataFrame
+    segments: pd.DataFrame
+    store: FeatureStore
+    key: str
+    reused: bool
+    manifest: dict[str, object]
+    codes: SeriesCodes
+    calendar: pd.DataFrame | None
+    plot: Path
+    started: float
+
+
+def prepare_features(settings: Settings) -> FeaturePlan:
+    """Clean and segment the ingested sales (saved to the home), and settle the store entry."""
     started = time.perf_counter()
     paths = settings.paths.ensure()
     dataset = load_dataset(paths)
@@ -143,30 +172,61 @@ def run_features(settings: Settings) -> FeaturesReport:
     store = FeatureStore(paths.feature_store)
     input_fingerprint = fingerprint_frame(panel)
     key = store.key(input_fingerprint, spec)
-    reused = store.exists(key)
-    if not reused:
-        # Codes come from the item master too, so serving can encode skus the panel lacks.
-        codes = SeriesCodes.from_panel(panel, dataset.items)
-        chunks = iter_feature_chunks(
-            panel,
-            spec,
-            chunk_series=settings.feature_chunk_series,
-            calendar=dataset.calendar,
-            codes=codes,
-            progress=settings.show_progress,
-        )
-        manifest = feature_manifest(
-            spec,
-            input_fingerprint,
-            dataset=dataset.name,
-            series_codes=codes.to_dict(),
-            first_date=str(panel["date"].min().date()),
-            last_date=str(panel["date"].max().date()),
-        )
-        store.write(key, chunks, manifest)
-    return FeaturesReport(
+    # Codes come from the item master too, so serving can encode skus the panel lacks.
+    codes = SeriesCodes.from_panel(panel, dataset.items)
+    manifest = feature_manifest(
+        spec,
+        input_fingerprint,
         dataset=dataset.name,
-        frequency=dataset.frequency.value,
+        series_codes=codes.to_dict(),
+        first_date=str(panel["date"].min().date()),
+        last_date=str(panel["date"].max().date()),
+    )
+    return FeaturePlan(
+        dataset=dataset.name,
+        frequency=dataset.frequency,
+        panel=panel,
+        segments=segments,
+        store=store,
+        key=key,
+        reused=store.exists(key),
+        manifest=manifest,
+        codes=codes,
+        calendar=dataset.calendar,
+        plot=plot,
+        started=started,
+    )
+
+
+def feature_partitions(plan: FeaturePlan, count: int) -> list[tuple[int, int]]:
+    """Row ranges of `count` partitions of whole series (the panel is sorted by series)."""
+    starts = _series_bounds(plan.panel)
+    n_series = len(starts) - 1
+    cuts = np.linspace(0, n_series, min(count, max(n_series, 1)) + 1).round().astype(int)
+    return [(int(starts[a]), int(starts[b])) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
+def build_partition(
+    plan: FeaturePlan, staging: Path, partition: int, rows: tuple[int, int], chunk_series: int
+) -> WrittenParts:
+    """Build and stage the features of one partition's series (`FeatureStore.commit` ends it)."""
+    part = plan.panel.iloc[rows[0] : rows[1]]
+    chunks = iter_feature_chunks(
+        part,
+        default_spec(plan.frequency),
+        chunk_series=chunk_series,
+        calendar=plan.calendar,
+        codes=plan.codes,
+    )
+    return plan.store.write_parts(staging, chunks, partition=partition)
+
+
+def features_report(plan: FeaturePlan) -> FeaturesReport:
+    panel, segments = plan.panel, plan.segments
+    spec = default_spec(plan.frequency)
+    return FeaturesReport(
+        dataset=plan.dataset,
+        frequency=plan.frequency.value,
         rows=len(panel),
         series=len(segments),
         filled_gaps=int(panel.attrs.get("filled_gaps", 0)),
@@ -175,10 +235,27 @@ def run_features(settings: Settings) -> FeaturesReport:
         promo_share=float(panel["on_promo"].mean()) if len(panel) else 0.0,
         segments={str(k): int(v) for k, v in segments["segment"].value_counts().items()},
         intermittency={str(k): int(v) for k, v in segments["intermittency"].value_counts().items()},
-        store_key=key,
-        store_path=str(paths.feature_store / key),
+        store_key=plan.key,
+        store_path=str(plan.store.path(plan.key)),
         feature_columns=list(spec.feature_names),
-        reused=reused,
-        seconds=time.perf_counter() - started,
-        segments_plot=str(plot),
+        reused=plan.reused,
+        seconds=time.perf_counter() - plan.started,
+        segments_plot=str(plan.plot),
     )
+
+
+def run_features(settings: Settings) -> FeaturesReport:
+    """Clean and segment the ingested sales, then build (or reuse) the feature store entry in
+    one streaming pass (the flow can also build it in partitions, see `build_partition`)."""
+    plan = prepare_features(settings)
+    if not plan.reused:
+        chunks = iter_feature_chunks(
+            plan.panel,
+            default_spec(plan.frequency),
+            chunk_series=settings.feature_chunk_series,
+            calendar=plan.calendar,
+            codes=plan.codes,
+            progress=settings.show_progress,
+        )
+        plan.store.write(plan.key, chunks, dict(plan.manifest))
+    return features_report(plan)

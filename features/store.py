@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from features.spec import FeatureSpec
 
 __all__ = [
     "FeatureStore",
+    "WrittenParts",
     "feature_manifest",
     "fingerprint_file",
     "fingerprint_frame",
@@ -94,6 +96,15 @@ def _write_part(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", compression_level=1)
 
 
+@dataclass(frozen=True)
+class WrittenParts:
+    """The part files one partition wrote into a staging folder, for `FeatureStore.commit`."""
+
+    partition: int
+    parts: list[dict[str, Any]]
+    schema: pa.Schema | None
+
+
 class FeatureStore:
     """Content-addressed, atomically written feature tables under one folder."""
 
@@ -118,14 +129,56 @@ class FeatureStore:
         An existing entry is returned as is (same key, same content) without consuming `chunks`:
         check `exists` first to skip building them.
         """
-        target = self.path(key)
         if self.exists(key):
-            return target
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f"{_TMP_PREFIX}{key}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
+            return self.path(key)
+        staging = self.stage(key)
         try:
-            parts, schema = self._write_parts(tmp, chunks)
+            written = self.write_parts(staging, chunks)
+        except BaseException:
+            self.discard(staging)
+            raise
+        return self.commit(key, staging, [written], manifest)
+
+    def stage(self, key: str) -> Path:
+        """A fresh hidden folder beside the entries where parts of `key` are written before
+        `commit` moves them in (partitions may write into it at once, each with its prefix)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = self.root / f"{_TMP_PREFIX}{key}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        return staging
+
+    @staticmethod
+    def discard(staging: Path) -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def write_parts(
+        self, staging: Path, chunks: Iterable[pd.DataFrame], *, partition: int = 0
+    ) -> WrittenParts:
+        """Write one partition's chunks into `staging` (files `part-<partition>-<i>.parquet`)."""
+        parts, schema = self._write_parts(staging, chunks, prefix=f"part-{partition:03d}-")
+        return WrittenParts(partition=partition, parts=parts, schema=schema)
+
+    def commit(
+        self,
+        key: str,
+        staging: Path,
+        partitions: Iterable[WrittenParts],
+        manifest: dict[str, Any],
+    ) -> Path:
+        """Write the manifest of the staged partitions (in partition order) and move the entry
+        into place atomically; the staging folder is removed on any failure."""
+        target = self.path(key)
+        try:
+            ordered = sorted(partitions, key=lambda w: w.partition)
+            schemas = [w.schema for w in ordered if w.schema is not None]
+            for other in schemas[1:]:
+                if other.names != schemas[0].names:
+                    raise ValueError(
+                        f"partitions have columns {other.names} and {schemas[0].names}; every "
+                        "chunk of an entry must share one schema"
+                    )
+            schema = schemas[0] if schemas else None
+            parts = [p for w in ordered for p in w.parts]
             record = {
                 **manifest,
                 "key": key,
@@ -135,21 +188,21 @@ class FeatureStore:
                 "dtypes": {f.name: str(f.type) for f in schema} if schema is not None else {},
                 "parts": parts,
             }
-            (tmp / MANIFEST).write_text(json.dumps(record, indent=2, default=str))
+            (staging / MANIFEST).write_text(json.dumps(record, indent=2, default=str))
             try:
-                os.replace(tmp, target)
+                os.replace(staging, target)
             except OSError:
                 if not self.exists(key):  # not a concurrent writer of the same entry: real error
                     raise
-                shutil.rmtree(tmp, ignore_errors=True)
+                self.discard(staging)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            self.discard(staging)
             raise
         return target
 
     @staticmethod
     def _write_parts(
-        folder: Path, chunks: Iterable[pd.DataFrame]
+        folder: Path, chunks: Iterable[pd.DataFrame], *, prefix: str = "part-"
     ) -> tuple[list[dict[str, Any]], pa.Schema | None]:
         # Writer threads: chunks i-1 and i are compressed and written (pyarrow releases the GIL)
         # while the caller's iterator builds chunk i + 1, so building and writing overlap. At
@@ -167,7 +220,7 @@ class FeatureStore:
                         f"chunk {i} has columns {table.schema.names}, chunk 0 had "
                         f"{schema.names}; every chunk of an entry must share one schema"
                     )
-                name = f"part-{i:05d}.parquet"
+                name = f"{prefix}{i:05d}.parquet"
                 if len(pending) >= _WRITERS:
                     pending.popleft().result()
                 pending.append(writer.submit(_write_part, table, folder / name))

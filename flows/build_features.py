@@ -9,8 +9,19 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from features.ingest import IngestReport
-from features.pipeline import FeaturesReport, run_features, run_ingest
+from features.pipeline import (
+    FeaturePlan,
+    FeaturesReport,
+    build_partition,
+    feature_partitions,
+    features_report,
+    prepare_features,
+    run_features,
+    run_ingest,
+)
 from features.sources import Source
+from features.store import WrittenParts
+from flows.runners import task_runner
 from restock.settings import Settings
 
 __all__ = ["build_features", "ingest_data"]
@@ -45,7 +56,55 @@ def ingest_data(
     return report
 
 
+@task(name="prepare-features", **_TASK)  # type: ignore[call-overload]
+def prepare_task(settings: Settings) -> FeaturePlan:
+    return prepare_features(settings)
+
+
+@task(name="feature-partition", **_TASK)  # type: ignore[call-overload]
+def partition_task(
+    plan: FeaturePlan, staging: Path, partition: int, rows: tuple[int, int], chunk_series: int
+) -> WrittenParts:
+    return build_partition(plan, staging, partition, rows, chunk_series)
+
+
+def _partitioned_features(settings: Settings) -> FeaturesReport:
+    """Features built in `settings.flows.feature_partitions` tasks on the flow's task runner,
+    each staging its parts; one commit makes the entry appear whole, or not at all."""
+    plan: FeaturePlan = prepare_task(settings)
+    if plan.reused:
+        return features_report(plan)
+    staging = plan.store.stage(plan.key)
+    try:
+        futures = [
+            partition_task.submit(plan, staging, p, rows, settings.feature_chunk_series)
+            for p, rows in enumerate(feature_partitions(plan, settings.flows.feature_partitions))
+        ]
+        written = [f.result() for f in futures]
+    except BaseException:
+        plan.store.discard(staging)
+        raise
+    plan.store.commit(plan.key, staging, written, dict(plan.manifest))
+    return features_report(plan)
+
+
 @flow(name="build_features", persist_result=False)
+def _build_features(
+    settings: Settings,
+    source: Source | None = None,
+    path: Path | None = None,
+    demo_size: str = "small",
+    demo_faults: bool = False,
+) -> tuple[IngestReport | None, FeaturesReport]:
+    ingest_report = ingest_task(settings, source, path, demo_size, demo_faults) if source else None
+    features_report_: FeaturesReport = (
+        _partitioned_features(settings)
+        if settings.flows.feature_partitions > 1
+        else features_task(settings)
+    )
+    return ingest_report, features_report_
+
+
 def build_features(
     settings: Settings,
     source: Source | None = None,
@@ -53,7 +112,7 @@ def build_features(
     demo_size: str = "small",
     demo_faults: bool = False,
 ) -> tuple[IngestReport | None, FeaturesReport]:
-    """Ingest (when `source` is given), then clean, segment and build the feature store."""
-    ingest_report = ingest_task(settings, source, path, demo_size, demo_faults) if source else None
-    features_report: FeaturesReport = features_task(settings)
-    return ingest_report, features_report
+    """Ingest (when `source` is given), then clean, segment and build the feature store, on
+    the task runner the settings choose (threads, or Dask for partitioned feature building)."""
+    run = _build_features.with_options(task_runner=task_runner(settings))
+    return run(settings, source, path, demo_size, demo_faults)

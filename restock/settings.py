@@ -14,6 +14,7 @@ from restock.home import HomePaths
 __all__ = [
     "MonitoringSettings",
     "DemoSettings",
+    "FlowSettings",
     "PlanningSettings",
     "ScheduleSettings",
     "SegmentationThresholds",
@@ -209,6 +210,19 @@ class DemoSettings(BaseModel):
     hidden_days: int = Field(0, ge=0, description="leave the demo's last days out of ingest")
 
 
+class FlowSettings(BaseModel):
+    """Where the flows' tasks run: threads in this process, or a Dask cluster (local or remote)."""
+
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads", description="threads, or dask (prefect-dask; a local cluster unless an address)"
+    )
+    dask_address: str | None = Field(None, description="tcp://scheduler:8786 of a running cluster")
+    dask_workers: int = Field(2, ge=1, description="workers of the local Dask cluster")
+    feature_partitions: int = Field(
+        1, ge=1, description="feature building split into this many parallel tasks (by series)"
+    )
+
+
 class ScheduleSettings(BaseModel):
     """Cron schedules `restock schedule` serves (minute hour day month weekday, server time)."""
 
@@ -290,6 +304,7 @@ class Settings(BaseSettings):
     planning: PlanningSettings = Field(default_factory=PlanningSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
     schedules: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    flows: FlowSettings = Field(default_factory=FlowSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     tracking_uri: str | None = Field(

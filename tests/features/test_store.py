@@ -61,9 +61,9 @@ def test_write_read_round_trip(tmp_path: Path) -> None:
     )
     assert sorted(p.name for p in store.path(key).iterdir()) == [
         "manifest.json",
-        "part-00000.parquet",
-        "part-00001.parquet",
-        "part-00002.parquet",
+        "part-000-00000.parquet",
+        "part-000-00001.parquet",
+        "part-000-00002.parquet",
     ]
 
 
@@ -142,7 +142,7 @@ def test_latest_is_the_newest_entry(tmp_path: Path) -> None:
     assert first != second
     assert store.latest() == second
     assert store.keys() == sorted([first, second])
-    assert store.part_paths(first)[0].name == "part-00000.parquet"
+    assert store.part_paths(first)[0].name == "part-000-00000.parquet"
 
 
 def test_empty_store_on_missing_root(tmp_path: Path) -> None:

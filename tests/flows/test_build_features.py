@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pandas as pd
 import pytest
 
 from features.loaders.errors import SourceError
@@ -41,3 +42,30 @@ def test_a_failed_ingest_fails_its_run_and_keeps_the_message(settings: Settings)
     with pytest.raises(SourceError, match="needs --path"):
         ingest_data(settings, Source.WALMART, None)
     assert "FAILED" in asyncio.run(_states("ingest_data"))
+
+
+@pytest.mark.parametrize("runner", ["threads", "dask"])
+def test_partitioned_features_on_each_runner_equal_the_single_pass(
+    settings: Settings, runner: str
+) -> None:
+    from features.store import FeatureStore
+
+    build_features(settings, Source.DEMO, None, "tiny")  # the single streaming pass
+    store = FeatureStore(settings.paths.feature_store)
+    (key,) = store.keys()
+    single = store.read(key)
+    # The same data again, built in 3 partitions as tasks on a thread pool or a Dask cluster.
+    partitioned = settings.model_copy(
+        update={
+            "home": settings.paths.root.parent / f"home-{runner}",
+            "flows": settings.flows.model_copy(
+                update={"task_runner": runner, "feature_partitions": 3}
+            ),
+        }
+    )
+    _, report = build_features(partitioned, Source.DEMO, None, "tiny")
+    again = FeatureStore(partitioned.paths.feature_store)
+    assert report.store_key == key and not report.reused
+    assert len(again.part_paths(key)) >= 3
+    pd.testing.assert_frame_equal(again.read(key), single)
+    assert not [p for p in again.root.iterdir() if p.name.startswith(".tmp-")]  # no staging left
