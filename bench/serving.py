@@ -383,6 +383,10 @@ def _cache_off_server(home: Path, port: int) -> None:
     from serving.forecasting import ForecastService
 
     settings = load_settings(home=home)
+    # Every answer is computed here: a prefetcher warming the shipped service would only take
+    # CPU from the measured one.
+    serving = settings.serving.model_copy(update={"prefetch_series": 0})
+    settings = settings.model_copy(update={"serving": serving})
     app = create_app(settings)
     shipped = app.router.lifespan_context
 

@@ -19,7 +19,15 @@ from orders.models import LineRow, OrderRow
 from orders.rows import as_utc
 from orders.transition_runner import QueueOrEngine, as_queue
 
-__all__ = ["EXPORT_COLUMNS", "ExportRow", "export_released", "to_csv", "to_json"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "FORMULA_STARTS",
+    "ExportRow",
+    "export_released",
+    "neutralise",
+    "to_csv",
+    "to_json",
+]
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "po_id",
@@ -72,12 +80,28 @@ def export_released(
         return rows
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = ("source_kind", "source", "destination", "sku")
+
+
+def neutralise(text: str) -> str:
+    """`text` with a leading apostrophe when a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def to_csv(rows: list[ExportRow]) -> str:
-    """CSV text (RFC 4180: CRLF line ends, quoted where needed), header row always present."""
+    """CSV text (RFC 4180: CRLF line ends, quoted where needed), header row always present.
+
+    Text that a spreadsheet would execute (a sku or supplier like `=HYPERLINK(...)`) gets a
+    leading apostrophe, so the file opens as data; numbers are never changed. JSON is for
+    programs and keeps every value as stored.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, extrasaction="raise")
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow({k: neutralise(str(v)) if k in TEXT_COLUMNS else v for k, v in row.items()})
     return out.getvalue()
 
 

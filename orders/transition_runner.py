@@ -1,12 +1,12 @@
 """One workflow transition in one transaction: the steps every `orders.workflow` call shares.
 
-In order: lock the PO row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite has one writer at a
-time), replay the answer if the actor's idempotency key was used before (`orders.decisions`),
-check the version the caller read (optimistic locking: `StaleVersion`), check the transition
-(`orders.transitions`), apply it, write the decision row, then the audit event through the
-injected recorder in the same session. Anything raised rolls all of it back. The ORM's version
-column (`version_id_col`) guards the UPDATE as well, so the check also holds on a backend that
-ignores FOR UPDATE.
+In order: lock the PO row (`SELECT ... FOR UPDATE` on PostgreSQL; `BEGIN IMMEDIATE` on SQLite,
+which has one writer at a time), replay the answer if the actor's idempotency key was used
+before (`orders.decisions`), check the version the caller read (optimistic locking:
+`StaleVersion`), check the transition (`orders.transitions`), apply it, write the decision
+row, then the audit event through the injected recorder in the same session. Anything raised
+rolls all of it back. The ORM's version column (`version_id_col`) guards the UPDATE as well,
+so the check also holds on a backend that ignores FOR UPDATE.
 """
 
 from __future__ import annotations
@@ -110,6 +110,17 @@ def _state(row: OrderRow) -> dict[str, Any]:
     }
 
 
+def _lock_for_writing(session: Session) -> None:
+    """On SQLite, take the write lock before reading (`BEGIN IMMEDIATE`). pysqlite otherwise
+    reads outside any transaction, so lines loaded after the header could be newer than the
+    version checked (a concurrent edit then read as "nothing to change", 422, not 409), and a
+    read lock upgraded to a write lock can fail at once with "database is locked"."""
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "sqlite" and not getattr(raw, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def run_transition(
     queue_or_engine: QueueOrEngine,
     *,
@@ -142,6 +153,7 @@ def run_transition(
     queue = as_queue(queue_or_engine)
     try:
         with queue.session() as session, session.begin():
+            _lock_for_writing(session)
             row = session.get(OrderRow, order_id, with_for_update=True)
             if row is None:
                 raise OrderNotFound(order_id, database=queue.url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import Response
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from serving.deps import SESSION_COOKIE
@@ -17,13 +17,44 @@ from serving.roles import Principal
 from serving.security import issue_session
 from serving.state import AppState
 
-__all__ = ["check_password", "clear_session_cookie", "set_session_cookie"]
+__all__ = [
+    "TooManyAttempts",
+    "check_password",
+    "clear_session_cookie",
+    "client_address",
+    "set_session_cookie",
+]
 
 
-async def check_password(state: AppState, username: str, password: str) -> Principal | None:
-    """The principal for a correct password of an active user, else None; scrypt takes ~0.2 s
-    of CPU, so it runs off the event loop."""
-    return await run_in_threadpool(state.users.authenticate_password, username, password)
+class TooManyAttempts(Exception):
+    """Too many failed sign-ins for this username or from this address (answer 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+async def check_password(
+    state: AppState, username: str, password: str, *, address: str
+) -> Principal | None:
+    """The principal for a correct password of an active user, else None; raises
+    `TooManyAttempts` once `state.login_throttle` says so, before the password is checked.
+    scrypt takes ~0.2 s of CPU, so it runs off the event loop."""
+    wait = state.login_throttle.retry_after(username, address)
+    if wait is not None:
+        raise TooManyAttempts(wait)
+    principal = await run_in_threadpool(state.users.authenticate_password, username, password)
+    if principal is None:
+        state.login_throttle.failed(username, address)
+    else:
+        state.login_throttle.succeeded(username)
+    return principal
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: the proxy's, unless uvicorn
+    runs with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
 
 
 def set_session_cookie(response: Response, principal: Principal, state: AppState) -> None:

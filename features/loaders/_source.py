@@ -20,6 +20,7 @@ from features.loaders.errors import SourceError
 __all__ = [
     "SUFFIXES",
     "check_columns",
+    "check_csv_header",
     "find_file",
     "integer_ids",
     "map_unique",
@@ -40,6 +41,21 @@ def _suffix(path: Path) -> str:
     return next((s for s in SUFFIXES if name.endswith(s)), path.suffix.lower())
 
 
+MAX_HEADER_BYTES = 1 << 20  # M5's 1,900-column header is ~15 KB
+
+
+def check_csv_header(path: Path) -> None:
+    """Refuse a "CSV" whose first line does not end within `MAX_HEADER_BYTES`: garbage without
+    line breaks would otherwise be parsed as a header of millions of columns (minutes of CPU)."""
+    with path.open("rb") as file:
+        head = file.read(MAX_HEADER_BYTES)
+    if len(head) == MAX_HEADER_BYTES and b"\n" not in head and b"\r" not in head:
+        raise SourceError(
+            f"{path} has no line break in its first {MAX_HEADER_BYTES // 1024} KiB, so it is "
+            "not a CSV with a header row; give a CSV (one row per line) or a parquet file"
+        )
+
+
 def read_table_file(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
     """Read one CSV (as text) or parquet file; any failure becomes a `SourceError` saying why."""
     suffix = _suffix(path)
@@ -52,6 +68,8 @@ def read_table_file(path: Path, *, nrows: int | None = None) -> pd.DataFrame:
         raise SourceError(f"{path} does not exist or is not a file")
     if path.stat().st_size == 0:
         raise SourceError(f"{path} is empty; it needs a header row and at least one data row")
+    if suffix != ".parquet":
+        check_csv_header(path)
     try:
         if suffix == ".parquet":
             if nrows is not None:
@@ -151,7 +169,10 @@ def _integer_ids(values: pd.Series) -> pd.Series:
     text = _blank_to_na(values.astype("str").str.strip())
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     with np.errstate(invalid="ignore"):
-        whole = numbers.notna() & np.isfinite(numbers) & (numbers % 1 == 0)
+        # Beyond 2**53 a float is no longer an exact integer (and beyond 2**63 not an Int64):
+        # such an id keeps its text.
+        exact = numbers.abs() <= 2**53
+        whole = numbers.notna() & np.isfinite(numbers) & (numbers % 1 == 0) & exact
     canonical = numbers.where(whole).astype("Int64").astype("str")
     return canonical.where(whole, text).astype("str")
 

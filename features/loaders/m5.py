@@ -35,7 +35,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.dataset import Frequency, RawTables
-from features.loaders._source import check_columns, find_file, require_file, require_folder
+from features.loaders._source import (
+    check_columns,
+    check_csv_header,
+    find_file,
+    require_file,
+    require_folder,
+)
 from features.loaders.errors import SourceError
 
 __all__ = ["CALENDAR_COLUMNS", "ID_COLUMNS", "PRICE_COLUMNS", "load_m5"]
@@ -53,35 +59,55 @@ def _read(path: Path, columns: list[str] | None = None, **csv: object) -> pd.Dat
     try:
         if path.name.lower().endswith(".parquet"):
             return pd.read_parquet(path, columns=columns)
+        check_csv_header(path)
         return pd.read_csv(path, usecols=columns, **csv)  # type: ignore[call-overload]
     except (pa.ArrowException, OSError, ValueError, pd.errors.ParserError) as exc:
         raise SourceError(f"{path} could not be read ({exc}); is it the original M5 file?") from exc
 
 
+def _not_parquet(path: Path, exc: Exception) -> SourceError:
+    return SourceError(f"{path} could not be read as parquet ({exc}); is it the original M5 file?")
+
+
 def _header(path: Path) -> list[str]:
     if path.name.lower().endswith(".parquet"):
-        return [str(c) for c in pq.ParquetFile(path).schema_arrow.names]
+        try:
+            return [str(c) for c in pq.ParquetFile(path).schema_arrow.names]
+        except (pa.ArrowException, OSError) as exc:
+            raise _not_parquet(path, exc) from exc
     return [str(c) for c in _read(path, nrows=0).columns]
 
 
 def _wide_chunks(path: Path, chunk_rows: int, max_series: int | None) -> Iterator[pd.DataFrame]:
     """Row chunks of the wide sales file, up to `max_series` rows in all."""
-    if path.name.lower().endswith(".parquet"):
-        seen = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            frame = batch.to_pandas()
-            if max_series is not None:
-                frame = frame.iloc[: max(max_series - seen, 0)]
-            if frame.empty:
-                return
-            seen += len(frame)
-            yield frame
+    if not path.name.lower().endswith(".parquet"):
+        dtypes = {c: "str" for c in ID_COLUMNS}
+        try:
+            yield from pd.read_csv(path, chunksize=chunk_rows, nrows=max_series, dtype=dtypes)
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise SourceError(
+                f"{path} could not be read as CSV ({exc}); is it the M5 file?"
+            ) from exc
         return
-    dtypes = {c: "str" for c in ID_COLUMNS}
+    seen = 0
     try:
-        yield from pd.read_csv(path, chunksize=chunk_rows, nrows=max_series, dtype=dtypes)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise SourceError(f"{path} could not be read as CSV ({exc}); is it the M5 file?") from exc
+        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    except (pa.ArrowException, OSError) as exc:
+        raise _not_parquet(path, exc) from exc
+    while True:
+        try:  # a file corrupt past its footer fails on a later batch
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as exc:
+            raise _not_parquet(path, exc) from exc
+        if batch is None:
+            return
+        frame = batch.to_pandas()
+        if max_series is not None:
+            frame = frame.iloc[: max(max_series - seen, 0)]
+        if frame.empty:
+            return
+        seen += len(frame)
+        yield frame
 
 
 def _calendar(path: Path) -> pd.DataFrame:

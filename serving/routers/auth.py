@@ -17,8 +17,15 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
+from serving.api_types import Problem
 from serving.deps import CurrentPrincipal, StateDep
-from serving.login import check_password, clear_session_cookie, set_session_cookie
+from serving.login import (
+    TooManyAttempts,
+    check_password,
+    clear_session_cookie,
+    client_address,
+    set_session_cookie,
+)
 from serving.roles import Principal
 from serving.security import MAX_PASSWORD_LENGTH
 
@@ -75,11 +82,25 @@ async def _credentials(request: Request) -> LoginRequest:
         raise RequestValidationError(errors) from None
 
 
-@router.post("/login", response_model=Me, openapi_extra=_LOGIN_BODY)
+@router.post(
+    "/login",
+    response_model=Me,
+    openapi_extra=_LOGIN_BODY,
+    responses={429: {"model": Problem, "description": "too many failed sign-ins"}},
+)
 async def login(request: Request, response: Response, state: StateDep) -> Me:
     """Check the password and set the session cookie; 401 with one generic message otherwise."""
     given = await _credentials(request)
-    principal = await check_password(state, given.username, given.password)
+    try:
+        principal = await check_password(
+            state, given.username, given.password, address=client_address(request)
+        )
+    except TooManyAttempts as e:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            str(e),
+            headers={"Retry-After": str(e.retry_after)},
+        ) from None
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_CREDENTIALS)
     set_session_cookie(response, principal, state)

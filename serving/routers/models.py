@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
 from serving import model_admin
+from serving.api_types import DB_INT_MAX, ModelName
 from serving.deps import StateDep, require
 from serving.roles import Principal, Role
 from training.registry import RegistryError, history, versions
@@ -43,7 +44,7 @@ class Move(BaseModel):
 
 
 class PromoteRequest(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=DB_INT_MAX)
     reason: str = Field(min_length=3, description="why this version should serve")
 
 
@@ -66,7 +67,7 @@ def _registry_error(error: RegistryError) -> HTTPException:
 
 
 @router.get("/{name}/versions", response_model=list[Version])
-def list_versions(name: str, state: StateDep, _: Engineer) -> list[Version]:
+def list_versions(name: ModelName, state: StateDep, _: Engineer) -> list[Version]:
     """Every version, oldest first, with its backtest metrics and gate verdicts."""
     try:
         found = versions(registry=state.registry(), name=name)
@@ -86,7 +87,7 @@ def list_versions(name: str, state: StateDep, _: Engineer) -> list[Version]:
 
 
 @router.get("/{name}/history", response_model=list[Move])
-def alias_history(name: str, state: StateDep, _: Engineer) -> list[Move]:
+def alias_history(name: ModelName, state: StateDep, _: Engineer) -> list[Move]:
     """Every alias move: who, when, from, to, why (append-only)."""
     try:
         moves = history(registry=state.registry(), name=name)
@@ -113,7 +114,9 @@ def _change(change: model_admin.AliasChange) -> AliasChange:
 
 
 @router.post("/{name}/promote", response_model=AliasChange)
-def promote_version(name: str, body: PromoteRequest, state: StateDep, who: Engineer) -> AliasChange:
+def promote_version(
+    name: ModelName, body: PromoteRequest, state: StateDep, who: Engineer
+) -> AliasChange:
     """Point `champion` at a version; audited, and served from the next request."""
     try:
         done = model_admin.promote_champion(
@@ -126,7 +129,7 @@ def promote_version(name: str, body: PromoteRequest, state: StateDep, who: Engin
 
 @router.post("/{name}/rollback", response_model=AliasChange)
 def rollback_champion(
-    name: str, body: RollbackRequest, state: StateDep, who: Engineer
+    name: ModelName, body: RollbackRequest, state: StateDep, who: Engineer
 ) -> AliasChange:
     """Move `champion` back to the version before the latest promotion; audited."""
     try:

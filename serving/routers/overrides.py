@@ -31,6 +31,7 @@ from planning.overrides import (
     override_accuracy,
 )
 from serving import override_service
+from serving.api_types import RowId
 from serving.deps import StateDep, require
 from serving.forecasting import BadRequest, NoModel, NoPanel, SeriesForecast, UnknownSeries
 from serving.override_service import ENTITY, OverrideDraft, audited
@@ -274,7 +275,7 @@ def accuracy(state: StateDep, overrides: OverridesDep, _: Reader) -> AccuracyRep
 
 
 @router.get("/{override_id}", response_model=OverrideOut)
-def get_override(override_id: int, overrides: OverridesDep, _: Reader) -> OverrideOut:
+def get_override(override_id: RowId, overrides: OverridesDep, _: Reader) -> OverrideOut:
     """One override, revoked or not."""
     try:
         return _out(overrides.get(override_id))
@@ -284,7 +285,7 @@ def get_override(override_id: int, overrides: OverridesDep, _: Reader) -> Overri
 
 @router.delete("/{override_id}", response_model=OverrideOut)
 def revoke_override(
-    override_id: int,
+    override_id: RowId,
     state: StateDep,
     overrides: OverridesDep,
     who: Planner,

@@ -40,6 +40,7 @@ from orders.listing import OrderSort
 from orders.repository import MAX_PAGE
 from orders.thresholds import ApprovalThresholds
 from orders.transitions import Action
+from serving.api_types import DB_INT_MAX, RowId
 from serving.deps import StateDep, require
 from serving.queue_service import AuditLogRecorder, approval_policy, order_history, standing
 from serving.roles import Principal, Role
@@ -234,29 +235,31 @@ class BulkOut(BaseModel):
 
 
 class ApproveRequest(BaseModel):
-    expected_version: int = Field(ge=1, description="the PO version you read")
+    expected_version: int = Field(ge=1, le=DB_INT_MAX, description="the PO version you read")
     reason: str | None = Field(None, max_length=2000)
 
 
 class RejectRequest(BaseModel):
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=DB_INT_MAX)
     reason: str = Field(max_length=2000, description="why; kept in the audit trail")
 
 
 class EditRequest(BaseModel):
-    expected_version: int = Field(ge=1)
-    quantity: int = Field(description="whole packs, at least the minimum order")
+    expected_version: int = Field(ge=1, le=DB_INT_MAX)
+    quantity: int = Field(
+        ge=-DB_INT_MAX, le=DB_INT_MAX, description="whole packs, at least the minimum order"
+    )
     reason: str = Field(max_length=2000)
 
 
 class ReleaseRequest(BaseModel):
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=DB_INT_MAX)
     reason: str | None = Field(None, max_length=2000)
 
 
 class BulkEntry(BaseModel):
-    id: int
-    expected_version: int = Field(ge=1)
+    id: int = Field(ge=1, le=DB_INT_MAX)
+    expected_version: int = Field(ge=1, le=DB_INT_MAX)
 
 
 class BulkApproveRequest(BaseModel):
@@ -326,7 +329,7 @@ def list_queue(
     flagged: bool | None = None,
     min_value: Annotated[Decimal | None, Query(ge=0)] = None,
     max_value: Annotated[Decimal | None, Query(ge=0)] = None,
-    plan_id: int | None = None,
+    plan_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     sort: OrderSort = "id",
     order: Literal["asc", "desc"] = "asc",
     needs_approval_first: Annotated[
@@ -389,7 +392,7 @@ def export(
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetail)
-def get_order(order_id: int, state: StateDep, _: Reader, policy: Thresholds) -> OrderDetail:
+def get_order(order_id: RowId, state: StateDep, _: Reader, policy: Thresholds) -> OrderDetail:
     """One PO: its lines with every number behind them, drivers, flags, allocation, and its
     audited history (who approved, edited or rejected it, when and why)."""
     try:
@@ -405,7 +408,9 @@ def get_order(order_id: int, state: StateDep, _: Reader, policy: Thresholds) -> 
 
 
 @router.post("/orders/{order_id}/approve", response_model=DecisionOut)
-def approve(order_id: int, body: ApproveRequest, acting: Acting, policy: Thresholds) -> DecisionOut:
+def approve(
+    order_id: RowId, body: ApproveRequest, acting: Acting, policy: Thresholds
+) -> DecisionOut:
     """Approve a waiting PO; above the dual threshold a first approval is 1 of 2. 403 for its
     creator, an editor or a second approval by the same person; 409 when it changed."""
     args = body.model_dump()
@@ -413,13 +418,13 @@ def approve(order_id: int, body: ApproveRequest, acting: Acting, policy: Thresho
 
 
 @router.post("/orders/{order_id}/reject", response_model=DecisionOut)
-def reject(order_id: int, body: RejectRequest, acting: Acting) -> DecisionOut:
+def reject(order_id: RowId, body: RejectRequest, acting: Acting) -> DecisionOut:
     """Reject a PO before release (an auto-approved one too); the reason is required."""
     return _decide(workflow.reject, acting, order_id=order_id, **body.model_dump())
 
 
 @router.post("/orders/{order_id}/lines/{line_id}/edit", response_model=DecisionOut)
-def edit_line(order_id: int, line_id: int, body: EditRequest, acting: Acting) -> DecisionOut:
+def edit_line(order_id: RowId, line_id: RowId, body: EditRequest, acting: Acting) -> DecisionOut:
     """Change one line's quantity (whole packs, at least the MOQ): the PO becomes `edited`, its
     approvals so far are cleared and the editor may not approve it."""
     args = body.model_dump()
@@ -427,7 +432,7 @@ def edit_line(order_id: int, line_id: int, body: EditRequest, acting: Acting) ->
 
 
 @router.post("/orders/{order_id}/release", response_model=DecisionOut)
-def release(order_id: int, body: ReleaseRequest, acting: Acting) -> DecisionOut:
+def release(order_id: RowId, body: ReleaseRequest, acting: Acting) -> DecisionOut:
     """Release an approved (or auto-approved) PO to its supplier; it then appears in the export."""
     return _decide(workflow.release, acting, order_id=order_id, **body.model_dump())
 

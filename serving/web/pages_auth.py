@@ -8,7 +8,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serving.deps import StateDep
-from serving.login import check_password, clear_session_cookie, set_session_cookie
+from serving.login import (
+    TooManyAttempts,
+    check_password,
+    clear_session_cookie,
+    client_address,
+    set_session_cookie,
+)
 from serving.routers.auth import BAD_CREDENTIALS
 from serving.security import MAX_PASSWORD_LENGTH
 from serving.web.access import home_path, signed_in
@@ -58,9 +64,14 @@ async def login_submit(
 ) -> Response:
     """Check the password; on success set the session cookie and go where the person was
     heading (or their home page), else show the form again with one generic message."""
-    principal = None
+    principal, code, error = None, 401, BAD_CREDENTIALS
     if username.strip() and password:
-        principal = await check_password(state, username.strip(), password)
+        try:
+            principal = await check_password(
+                state, username.strip(), password, address=client_address(request)
+            )
+        except TooManyAttempts as e:
+            code, error = 429, str(e)
     if principal is None:
         return render(
             request,
@@ -68,10 +79,10 @@ async def login_submit(
             "login.html",
             principal=None,
             title="Sign in",
-            status_code=401,
+            status_code=code,
             next_path=safe_next(next_path),
             username=username,
-            error=BAD_CREDENTIALS,
+            error=error,
         )
     target = safe_next(next_path)
     response = RedirectResponse(home_path(principal) if target == "/" else target, 303)

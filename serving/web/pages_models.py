@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from serving import model_admin
+from serving.api_types import ModelName
 from serving.deps import StateDep
 from serving.roles import Role
 from serving.web.access import Engineer, ModelReader, can
@@ -98,7 +99,7 @@ def _confirm_page(
 
 @router.get("/models/{name}/confirm", response_class=HTMLResponse)
 def confirm_page(
-    name: str,
+    name: ModelName,
     request: Request,
     state: StateDep,
     me: Engineer,
@@ -147,7 +148,7 @@ def _moved(
 
 @router.post("/models/{name}/promote", response_model=None)
 def promote(
-    name: str,
+    name: ModelName,
     request: Request,
     state: StateDep,
     me: Engineer,
@@ -160,7 +161,7 @@ def promote(
 
 @router.post("/models/{name}/rollback", response_model=None)
 def rollback(
-    name: str,
+    name: ModelName,
     request: Request,
     state: StateDep,
     me: Engineer,

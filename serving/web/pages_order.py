@@ -20,6 +20,7 @@ from orders import workflow
 from orders.decisions import Decision
 from orders.domain import Order, OrderLine
 from orders.errors import OrderNotFound, OrdersError
+from serving.api_types import DB_INT_MAX, RowId, parse_db_int
 from serving.audit import AuditEvent
 from serving.deps import StateDep
 from serving.forecasting import ForecastError, UnknownSeries
@@ -140,7 +141,7 @@ def _order_page(
 
 @router.get("/queue/orders/{order_id}", response_class=HTMLResponse)
 def order_page(
-    order_id: int,
+    order_id: RowId,
     request: Request,
     state: StateDep,
     me: BuyerOrPlanner,
@@ -184,14 +185,14 @@ def _decide(
     return RedirectResponse(f"/queue/orders/{order_id}?done={done}", status_code=303)
 
 
-Version = Annotated[int, Form(ge=1)]
+Version = Annotated[int, Form(ge=1, le=DB_INT_MAX)]
 Reason = Annotated[str, Form(max_length=REASON_MAX)]
 Key = Annotated[str, Form(max_length=64)]
 
 
 @router.post("/queue/orders/{order_id}/approve", response_model=None)
 def approve(
-    order_id: int,
+    order_id: RowId,
     request: Request,
     state: StateDep,
     me: Buyer,
@@ -215,7 +216,7 @@ def approve(
 
 @router.post("/queue/orders/{order_id}/reject", response_model=None)
 def reject(
-    order_id: int,
+    order_id: RowId,
     request: Request,
     state: StateDep,
     me: Buyer,
@@ -238,7 +239,7 @@ def reject(
 
 @router.post("/queue/orders/{order_id}/release", response_model=None)
 def release(
-    order_id: int,
+    order_id: RowId,
     request: Request,
     state: StateDep,
     me: Buyer,
@@ -261,8 +262,8 @@ def release(
 
 @router.post("/queue/orders/{order_id}/lines/{line_id}/edit", response_model=None)
 def edit_line(
-    order_id: int,
-    line_id: int,
+    order_id: RowId,
+    line_id: RowId,
     request: Request,
     state: StateDep,
     me: Buyer,
@@ -272,7 +273,8 @@ def edit_line(
     reason: Reason = "",
     idempotency_key: Key = "",
 ) -> Response:
-    if not quantity.strip().isdigit():
+    units = parse_db_int(quantity)
+    if units is None:
         text = f"the new quantity must be a whole number of units; got {quantity!r}"
         return _order_page(request, state, me, order_id, problem=text, status_code=422)
     return _decide(
@@ -282,7 +284,7 @@ def edit_line(
         order_id,
         workflow.edit_quantity,
         line_id=line_id,
-        quantity=int(quantity),
+        quantity=units,
         expected_version=expected_version,
         reason=reason,
         idempotency_key=idempotency_key or None,

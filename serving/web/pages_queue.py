@@ -16,6 +16,7 @@ from orders import workflow
 from orders.domain import OrderSummary, POStatus
 from orders.listing import NEEDS_APPROVAL, OrderSort
 from orders.repository import MAX_PAGE
+from serving.api_types import parse_db_int
 from serving.deps import StateDep
 from serving.queue_service import AuditLogRecorder, standing
 from serving.roles import Principal, Role
@@ -200,11 +201,12 @@ def _entries(values: list[str]) -> tuple[dict[int, int], list[str]]:
     chosen: dict[int, int] = {}
     problems = []
     for value in values:
-        order_id, _, version = value.partition(":")
-        if not (order_id.isdigit() and version.isdigit()) or int(version) < 1:
+        order_text, _, version_text = value.partition(":")
+        order_id, version = parse_db_int(order_text), parse_db_int(version_text, minimum=1)
+        if order_id is None or version is None:
             problems.append(f"{value!r} is not a PO of this page; reload the queue")
             continue
-        chosen[int(order_id)] = int(version)
+        chosen[order_id] = version
     return chosen, problems
 
 

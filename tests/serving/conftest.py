@@ -29,7 +29,12 @@ ENV = {
 
 def served_settings(home: Path) -> Settings:
     """Settings of the trained home with polling off (tests refresh explicitly)."""
-    return Settings(home=home, as_of="2026-11-01", show_progress=False, serving={"poll_seconds": 0})
+    return Settings(
+        home=home,
+        as_of="2026-11-01",
+        show_progress=False,
+        serving={"poll_seconds": 0, "prefetch_series": 0},
+    )
 
 
 def auth(tokens: dict[str, str], role: str) -> dict[str, str]:

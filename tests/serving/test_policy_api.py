@@ -1,12 +1,29 @@
 """Approval thresholds over HTTP: readers see them, only an admin changes them, with a reason,
-audited; the queue's next decision follows the new thresholds."""
+audited. Runs on a copy of the trained home: once changed, the thresholds no longer follow the
+settings, which other tests of the session rely on."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
+from serving.app import create_app
 from serving.audit import AuditLog
-from tests.serving.conftest import auth
+from tests.serving.conftest import auth, served_settings
+
+
+@pytest.fixture(scope="module")
+def client(
+    trained_home: Path, tokens: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    home = tmp_path_factory.mktemp("policy") / "home"
+    shutil.copytree(trained_home, home)  # after the users exist: their tokens work in the copy
+    with TestClient(create_app(served_settings(home))) as c:
+        yield c
 
 
 def test_an_admin_changes_the_thresholds_and_the_audit_says_why(
