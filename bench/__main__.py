@@ -5,7 +5,18 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"features": "bench.features", "serving": "bench.serving", "walmart": "bench.walmart"}
+BENCHMARKS = {
+    "all": "bench.all",
+    "carparts": "bench.carparts",
+    "decisions": "bench.decisions",
+    "drift": "bench.drift",
+    "features": "bench.features",
+    "leadtime": "bench.leadtime",
+    "load": "bench.load",
+    "serving": "bench.serving",
+    "speed": "bench.speed",
+    "walmart": "bench.walmart",
+}
 
 
 def main(argv: list[str]) -> int:
