@@ -283,6 +283,7 @@ def _run_here(
     days: int | None,
     rounds: int | None,
     m5: bool,
+    model: bool,
     out: Path,
     seed: int,
 ) -> Section:
@@ -292,7 +293,8 @@ def _run_here(
     args = argparse.Namespace(rounds=rounds or (20 if quick else 200), seed=seed, out=out)
     section = Section(key="speed", title="Speed and memory", mode="quick" if quick else "full")
     load_before = os.getloadavg()
-    results = _measure(ROLES, args, series, days)
+    roles = ROLES if model else ROLES[:3]
+    results = _measure(roles, args, series, days)
     load_after = os.getloadavg()
     rows = results["prepare"][0]["rows"]
     section.setup = [
@@ -361,6 +363,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int)
     p.add_argument("--rounds", type=int, help="trees (default 200, quick 20)")
     p.add_argument("--m5", action="store_true", help="also restock alone at M5 size")
+    p.add_argument("--no-model", action="store_true", help="skip DemandModel.fit (contender 3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--child", choices=ROLES, help=argparse.SUPPRESS)
@@ -379,6 +382,7 @@ def main(argv: list[str]) -> int:
         days=args.days,
         rounds=args.rounds,
         m5=args.m5,
+        model=not args.no_model,
         out=args.out,
         seed=args.seed,
     )
