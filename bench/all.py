@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--report", type=Path, help="markdown report path (see module docstring)")
     p.add_argument("--render", action="store_true", help="rebuild the report from saved sections")
+    p.add_argument(
+        "--note", action="append", default=[], help="a line for the report's header (repeatable)"
+    )
     return p
 
 
@@ -125,7 +128,7 @@ def main(argv: list[str]) -> int:
             ordered = [done[n] for n in names if n in done]
             write_report(report, ordered, machine, command)
         sections = [done[n] for n in names]
-    path = write_report(report, sections, machine, command)
+    path = write_report(report, sections, machine, command, args.note)
     failed = [s.key for s in sections if s.error]
     print(
         f"[bench all] {time.perf_counter() - started:.0f} s; report {path}"

@@ -29,7 +29,7 @@ import pandas as pd
 
 from bench.data import data_folder
 from bench.scoring import naive_scales, score_methods
-from bench.section import Headline, Section, Table, frame_table, num
+from bench.section import Headline, Section, Table, better, frame_table, num
 from bench.stat_peers import Peer, stat_forecasts
 
 __all__ = ["main", "run"]
@@ -192,7 +192,7 @@ def _judge(section: Section, table: pd.DataFrame, quick: bool) -> None:
             Headline(
                 f"car parts {metric}, restock_routed vs best peer",
                 f"{num(ours[metric]):.3f} vs {best} {num(peers.loc[best, metric]):.3f} "
-                f"({1 - ratio:+.1%} better)",
+                f"({better(1 - ratio)})",
                 "at least as good",
                 None if quick else ratio <= 1.0,
             )

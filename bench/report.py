@@ -15,7 +15,12 @@ def _verdict(met: bool | None) -> str:
     return {True: "met", False: "**not met**", None: "not judged"}[met]
 
 
-def render(sections: Sequence[Section], machine: dict[str, str], command: str) -> str:
+def render(
+    sections: Sequence[Section],
+    machine: dict[str, str],
+    command: str,
+    notes: Sequence[str] = (),
+) -> str:
     """The whole report as markdown."""
     modes = {s.mode for s in sections}
     lines = [
@@ -33,6 +38,7 @@ def render(sections: Sequence[Section], machine: dict[str, str], command: str) -
         *(f"| {k} | {v} |" for k, v in machine.items()),
         "",
     ]
+    lines += [f"> {note}" for note in notes] + ([""] if notes else [])
     if "quick" in modes:
         lines += [
             "> Quick mode: small subsets and few trees, a smoke run. Its numbers are not "
@@ -59,8 +65,12 @@ def render(sections: Sequence[Section], machine: dict[str, str], command: str) -
 
 
 def write_report(
-    path: Path, sections: Sequence[Section], machine: dict[str, str], command: str
+    path: Path,
+    sections: Sequence[Section],
+    machine: dict[str, str],
+    command: str,
+    notes: Sequence[str] = (),
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(sections, machine, command))
+    path.write_text(render(sections, machine, command, notes))
     return path

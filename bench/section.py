@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Headline", "Section", "Table", "fmt", "frame_table", "num"]
+__all__ = ["Headline", "Section", "Table", "better", "fmt", "frame_table", "num"]
 
 
 @dataclass
@@ -105,6 +105,11 @@ class Section:
 def num(value: Any) -> float:
     """A pandas cell as a float (the stubs type cells as any scalar)."""
     return float(value)
+
+
+def better(gain: float) -> str:
+    """'12.3% better' or '4.5% worse' for a relative gain (positive = better)."""
+    return f"{gain:.1%} better" if gain >= 0 else f"{-gain:.1%} worse"
 
 
 def fmt(value: Any, digits: int = 3) -> str:

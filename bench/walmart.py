@@ -34,7 +34,7 @@ import pandas as pd
 from bench.data import data_folder
 from bench.mlforecast_peer import mlforecast_forecasts, week_of_year
 from bench.scoring import score_methods
-from bench.section import Headline, Section, Table, fmt, frame_table, num
+from bench.section import Headline, Section, Table, better, fmt, frame_table, num
 from bench.stat_peers import Peer, stat_forecasts
 from bench.walmart_protocol import (
     CUTOFFS,
@@ -296,19 +296,19 @@ def _judge(section: Section, table: pd.DataFrame, quick: bool) -> None:
     section.headlines.append(
         Headline(
             "Walmart WMAE, restock_routed vs best peer",
-            f"{ours:,.0f} vs {best} {num(peers.loc[best, 'WMAE']):,.0f} ({gain:+.1%} better)",
+            f"{ours:,.0f} vs {best} {num(peers.loc[best, 'WMAE']):,.0f} ({better(gain)})",
             ">= 10% better",
             None if quick else gain >= 0.10,
         )
     )
-    for metric, better in (("MASE", "lower"), ("coverage80", "closer to 0.80")):
+    for metric, sense in (("MASE", "lower"), ("coverage80", "closer to 0.80")):
         if metric == "MASE":
             winner = str(table["MASE"].idxmin())
         else:
             winner = str((table["coverage80"] - 0.8).abs().idxmin())
         if winner not in RESTOCK:
             section.notes.append(
-                f"{winner} wins on {metric} ({better}): {fmt(table.loc[winner, metric])} vs "
+                f"{winner} wins on {metric} ({sense}): {fmt(table.loc[winner, metric])} vs "
                 f"restock_routed {fmt(table.loc['restock_routed', metric])}"
             )
     for name, value in peers["WMAE"].items():
