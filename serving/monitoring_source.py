@@ -8,7 +8,7 @@ but the alerts says "no monitoring run yet" (None).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +22,34 @@ __all__ = ["RunSummarySource"]
 _CAUSES = ("forecast_error", "supply_failure", "policy", "data_failure")
 
 
-@dataclass(frozen=True)
+@dataclass
 class RunSummarySource:
     """`serving.monitoring_view.MonitoringSource` over the newest run summary of a home."""
 
     settings: Settings
+    # The newest run summary parsed, keyed by (file, mtime): one page reads it once.
+    _parsed: dict[tuple[Path, int], tuple[dict[str, Any], dt.datetime]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def reports_dir(self) -> Path:
         return monitoring_reports(self.settings)
 
     def _summary(self) -> tuple[dict[str, Any], dt.datetime] | None:
-        summary = latest_run_summary(self.settings)
-        if summary is None:
+        runs = sorted(self.reports_dir.glob("run_*.json")) if self.reports_dir.is_dir() else []
+        if not runs:
             return None
-        runs = sorted(self.reports_dir.glob("run_*.json"))
-        when = dt.datetime.fromtimestamp(runs[-1].stat().st_mtime, tz=dt.UTC)
-        return summary, when
+        stamp = (runs[-1], runs[-1].stat().st_mtime_ns)
+        cached = self._parsed.get(stamp)
+        if cached is None:
+            summary = latest_run_summary(self.settings)
+            if summary is None:
+                return None
+            when = dt.datetime.fromtimestamp(stamp[1] / 1e9, tz=dt.UTC)
+            self._parsed.clear()
+            self._parsed[stamp] = cached = (summary, when)
+        return cached
 
     def drift(self) -> list[DriftStatus] | None:
         found = self._summary()
