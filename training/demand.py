@@ -64,6 +64,7 @@ from training.demand_frame import (
     bucket_matrix,
     buckets_for,
     extend_panel,
+    horizon_rows,
     periods_before,
     trim_history,
 )
@@ -233,19 +234,7 @@ class DemandModel:
         panel = extend_panel(
             trim_history(history, keep), self.frequency, self.horizon, future=future
         )
-        steps = panel["step"].to_numpy()
-        parts = []
-        for b, bucket in enumerate(self.buckets):
-            rows = (steps >= bucket.first) & (steps <= bucket.last)
-            matrix = bucket_matrix(
-                panel, base, bucket, calendar=self.calendar, codes=self.codes, rows=rows
-            )
-            part = matrix.frame[[*SERIES, "date", "step"]].assign(bucket=b)
-            features = pd.DataFrame(matrix.x, columns=list(base.feature_names))
-            parts.append(pd.concat([part, features], axis=1))
-        frame = pd.concat(parts, ignore_index=True)
-        order = np.lexsort((frame["step"].to_numpy(), _series_order(frame)))
-        return frame.iloc[order].reset_index(drop=True)
+        return horizon_rows(panel, base, self.buckets, calendar=self.calendar, codes=self.codes)
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """SHAP values (LightGBM `pred_contrib`) of rows of `prediction_frame`: one column per
@@ -279,11 +268,6 @@ class DemandModel:
             {"feature": list(self.feature_names), "gain": gains, "share": gains / total}
         )
         return frame.sort_values("gain", ascending=False, ignore_index=True)
-
-
-def _series_order(frame: pd.DataFrame) -> np.ndarray:
-    ids: np.ndarray = frame.groupby(SERIES, observed=True, sort=False).ngroup().to_numpy()
-    return ids
 
 
 def _weights(matrix: Matrix) -> np.ndarray:

@@ -11,7 +11,7 @@ k + last - 1 periods before the row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,8 @@ __all__ = [
     "step_dates",
     "trim_history",
     "bucket_matrix",
+    "horizon_rows",
+    "union_spec",
 ]
 
 SERIES: list[str] = ["sku", "location"]
@@ -96,15 +98,32 @@ def _unit(values: np.ndarray) -> str:
     return str(np.datetime_data(values.dtype)[0])
 
 
-def _series_id(panel: pd.DataFrame) -> np.ndarray:
-    ids: np.ndarray = panel.groupby(SERIES, observed=True, sort=False).ngroup().to_numpy()
-    return ids
+def _blocks(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop row of each series; a panel keeps each series' rows together (sorted by
+    series and date, as cleaning writes it), so a series is a run of equal keys."""
+    n = len(panel)
+    change = np.zeros(max(n - 1, 0), dtype=bool)
+    for column in SERIES:
+        values = panel[column]
+        keys = (
+            values.cat.codes.to_numpy()
+            if isinstance(values.dtype, pd.CategoricalDtype)
+            else values.to_numpy()
+        )
+        change |= keys[1:] != keys[:-1]
+    cut = np.flatnonzero(change) + 1
+    return np.r_[0, cut], np.r_[cut, n]
 
 
 def trim_history(history: pd.DataFrame, keep: int) -> pd.DataFrame:
     """The last `keep` periods of each series: all a prediction reads, far less to featurise."""
-    recent = history.groupby(SERIES, observed=True, sort=False).cumcount(ascending=False) < keep
-    return history.loc[recent.to_numpy()]
+    starts, stops = _blocks(history)
+    if not len(history) or (stops - starts).max() <= keep:
+        return history
+    first = np.maximum(starts, stops - keep)
+    sizes = stops - first
+    rows = np.arange(sizes.sum()) + np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
+    return history.iloc[rows]
 
 
 def extend_panel(
@@ -122,26 +141,38 @@ def extend_panel(
     """
     if len(history) == 0:
         raise ValueError("history is empty; give at least one period per series to forecast")
-    sid = _series_id(history)
-    last_pos = np.flatnonzero(np.r_[sid[1:] != sid[:-1], True])
-    steps = np.tile(np.arange(1, horizon + 1), len(last_pos))
-    rows = np.repeat(last_pos, horizon)
-    fut = history.iloc[rows].copy()
-    fut["date"] = step_dates(fut["date"], steps, frequency)
-    fut["step"] = steps
+    starts, stops = _blocks(history)
+    sizes = stops - starts
+    total = sizes + horizon
+    block = np.repeat(np.arange(len(starts)), total)
+    offset = np.arange(total.sum()) - np.repeat(np.cumsum(total) - total, total)
+    # Each future row starts as a copy of its series' last row (keys, price), then changes.
+    source = np.where(offset < sizes[block], starts[block] + offset, stops[block] - 1)
+    steps = np.maximum(offset - sizes[block] + 1, 0)
+    out = history.iloc[source].reset_index(drop=True)
+    out["step"] = steps
+    ahead = steps > 0
+    dates = out["date"].to_numpy().copy()
+    dates[ahead] = step_dates(out.loc[ahead, "date"], steps[ahead], frequency)
+    out["date"] = dates
     for column in ("units", "demand"):
-        if column in fut.columns:
-            fut[column] = np.float32(np.nan)
+        if column in out.columns:
+            values = out[column].to_numpy(copy=True)
+            values[ahead] = np.nan
+            out[column] = values
     for flag in ("on_promo", "stockout", "censored", "anomaly", "gap"):
-        if flag in fut.columns:
-            fut[flag] = False
+        if flag in out.columns:
+            values = out[flag].to_numpy(copy=True)
+            values[ahead] = False
+            out[flag] = values
     if future is not None:
-        fut = _apply_plans(fut, future)
-    past = history.assign(step=np.zeros(len(history), dtype=np.int64))
-    fut.index = pd.RangeIndex(len(history), len(history) + len(fut))
-    both = pd.concat([past.reset_index(drop=True), fut])
-    order = np.lexsort((both["date"].to_numpy(), np.concatenate([sid, sid[rows]])))
-    return both.iloc[order].reset_index(drop=True)
+        planned = _apply_plans(out.loc[ahead], future)
+        for column in ("price", "on_promo"):
+            if column in planned.columns:
+                values = out[column].to_numpy(copy=True)
+                values[ahead] = planned[column].to_numpy()
+                out[column] = values
+    return out
 
 
 def _apply_plans(fut: pd.DataFrame, future: pd.DataFrame) -> pd.DataFrame:
@@ -198,3 +229,50 @@ def bucket_matrix(
     frame = panel.loc[keep, info].reset_index(drop=True)
     y = built[spec.target].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
     return Matrix(x=x, y=y, frame=frame)
+
+
+def union_spec(base: FeatureSpec, buckets: tuple[Bucket, ...]) -> FeatureSpec:
+    """Every feature any bucket's shifted spec reads, each once (lags and rolling windows of
+    all buckets; covariates are shared), so one featurising pass serves every bucket."""
+    specs = [base.shifted(bucket.last) for bucket in buckets]
+    lags = sorted({k for spec in specs for k in spec.lags})
+    rolling = tuple(dict.fromkeys(r for spec in specs for r in spec.rolling))
+    return replace(base, lags=tuple(lags), rolling=rolling)
+
+
+def horizon_rows(
+    panel: pd.DataFrame,
+    base: FeatureSpec,
+    buckets: tuple[Bucket, ...],
+    *,
+    calendar: pd.DataFrame | None,
+    codes: SeriesCodes,
+) -> pd.DataFrame:
+    """The future rows of an extended panel that some bucket serves: sku, location, date,
+    step, bucket (index into `buckets`) and the features under their base names, in panel
+    order (series, then step).
+
+    Equal to `bucket_matrix` per bucket (every feature is computed column by column, so a
+    column of the union spec is the same column of any spec holding it), at one featurising
+    pass instead of one per bucket: the pandas overhead of a pass, not the arithmetic,
+    dominates a single series' cold forecast in serving.
+    """
+    steps = panel["step"].to_numpy()
+    bucket = np.full(len(panel), -1, dtype=np.int64)
+    for b, each in enumerate(buckets):
+        bucket[(steps >= each.first) & (steps <= each.last)] = b
+    rows = np.flatnonzero(bucket >= 0)
+    union = union_spec(base, buckets)
+    built = build_features(panel, union, calendar=calendar, codes=codes)
+    position = {name: j for j, name in enumerate(union.feature_names)}
+    values = built[list(union.feature_names)].to_numpy(dtype=np.float32)[rows]
+    names = base.feature_names
+    x = np.empty((len(rows), len(names)), dtype=np.float32)
+    served = bucket[rows]
+    for b, each in enumerate(buckets):
+        mine = served == b
+        columns = [position[name] for name in base.shifted(each.last).feature_names]
+        x[mine] = values[np.ix_(mine, columns)]
+    keys = panel.iloc[rows][[*SERIES, "date", "step"]].reset_index(drop=True)
+    keys["bucket"] = served
+    return pd.concat([keys, pd.DataFrame(x, columns=list(names))], axis=1)

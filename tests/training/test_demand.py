@@ -22,7 +22,9 @@ from training.demand_frame import (
     buckets_for,
     extend_panel,
     horizon_for,
+    horizon_rows,
     periods_before,
+    union_spec,
 )
 from training.quantiles import QUANTILE_COLUMNS
 
@@ -195,6 +197,39 @@ def test_served_features_match_an_untrimmed_build(
         order = mine[keys].merge(expected, on=keys, how="left")["i"].to_numpy()
         served = mine[list(model.feature_names)].to_numpy(dtype=np.float32)
         np.testing.assert_array_equal(served, full.x[order])
+
+
+@pytest.mark.parametrize("first", [0, 1])
+def test_one_pass_over_the_union_spec_equals_a_pass_per_bucket(
+    model: DemandModel, history: pd.DataFrame, first: int
+) -> None:
+    """Serving featurises every bucket in one pass; the rows, their order (series, then step)
+    and every value must be those of one pass per bucket, also for a tail of the buckets."""
+    buckets = model.buckets[first:]
+    extended = extend_panel(history, Frequency.DAILY, buckets[-1].last)
+    base = model.feature_spec
+    union = union_spec(base, buckets)
+    for bucket in buckets:
+        assert set(base.shifted(bucket.last).feature_names) <= set(union.feature_names)
+    got = horizon_rows(extended, base, buckets, calendar=None, codes=model.codes)
+    assert got["step"].min() == buckets[0].first
+    parts = []
+    for b, bucket in enumerate(buckets):
+        rows = extended["step"].between(bucket.first, bucket.last).to_numpy()
+        each = bucket_matrix(extended, base, bucket, calendar=None, codes=model.codes, rows=rows)
+        parts.append(
+            pd.concat(
+                [
+                    each.frame[["sku", "location", "date", "step"]].assign(bucket=b),
+                    pd.DataFrame(each.x, columns=list(base.feature_names)),
+                ],
+                axis=1,
+            )
+        )
+    expected = pd.concat(parts, ignore_index=True)
+    order = expected.groupby(["sku", "location"], observed=True, sort=False).ngroup()
+    expected = expected.iloc[np.lexsort((expected["step"], order))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
 def test_model_pickles_and_predicts_identically(model: DemandModel, history: pd.DataFrame) -> None:
