@@ -162,15 +162,15 @@ def step_drivers(model: DemandModel, rows: pd.DataFrame) -> StepDrivers:
     """Group the SHAP contributions of `rows` (one series' `prediction_frame` rows, by step) and
     convert them to units."""
     names = list(model.feature_names)
-    contributions = model.contributions(rows)
+    contributions = model.contribution_matrix(rows)
     present = {feature_group(name, model.frequency) for name in names}
     groups = tuple(g for g in DRIVER_GROUPS if g in present)
     membership = np.array(
         [[feature_group(name, model.frequency) == g for g in groups] for name in names],
         dtype=np.float64,
     )
-    log_groups = contributions[names].to_numpy(dtype=np.float64) @ membership
-    bias = contributions["bias"].to_numpy(dtype=np.float64)
+    log_groups = contributions[:, : len(names)] @ membership
+    bias = contributions[:, len(names)]
     return StepDrivers(
         groups=groups,
         bias=bias,

@@ -240,6 +240,15 @@ class DemandModel:
         """SHAP values (LightGBM `pred_contrib`) of rows of `prediction_frame`: one column per
         feature plus `bias`, in the model's raw (log-link) score space; they sum to log(mean)."""
         names = list(self.feature_names)
+        out = self.contribution_matrix(frame)
+        keys = [c for c in (*SERIES, "date", "step") if c in frame.columns]
+        result = frame[keys].reset_index(drop=True)
+        return pd.concat([result, pd.DataFrame(out, columns=[*names, "bias"])], axis=1)
+
+    def contribution_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """`contributions` as a bare rows x (features + bias) array, for callers that only
+        aggregate it (serving's drivers: no frame to build on the request path)."""
+        names = list(self.feature_names)
         missing = [c for c in ("bucket", *names) if c not in frame.columns]
         if missing:
             raise ValueError(
@@ -252,9 +261,7 @@ class DemandModel:
             rows = np.flatnonzero(buckets == b)
             if len(rows):
                 out[rows] = booster.predict(x[rows], pred_contrib=True)
-        keys = [c for c in (*SERIES, "date", "step") if c in frame.columns]
-        result = frame[keys].reset_index(drop=True)
-        return pd.concat([result, pd.DataFrame(out, columns=[*names, "bias"])], axis=1)
+        return out
 
     def feature_importance(self) -> pd.DataFrame:
         """Total gain per feature averaged over buckets (base names), with its share, largest
