@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from inventory.ordering import cap_to_budget
 from monitoring.alerts import Alerts
@@ -245,9 +246,12 @@ def build_plan(
     *,
     inputs: PlanningInputs | None = None,
     actor: str = "restock plan",
+    queue: PurchaseOrderQueue | None = None,
 ) -> PlanResult:
-    """Compute the plan at the data's review date without writing it."""
+    """Compute the plan at the data's review date without writing it; `queue` (default: the
+    settings' database) gives last cycle's forecasts and the approval policy in force."""
     inputs = inputs or load_inputs(settings)
+    queue = queue or PurchaseOrderQueue(settings.database)
     notes = list(inputs.notes)
     demand = load_registered(settings, name=DEMAND_MODEL)
     if demand is None:
@@ -319,9 +323,7 @@ def build_plan(
         tables.append(dc_table.assign(allocated=dc_table["quantity"], short=False, priority=0))
     table = pd.concat(tables, ignore_index=True)
     table = _cap_budget(table, settings.planning.budget, notes)
-    previous = PurchaseOrderQueue(settings.database).previous_expected_demand(
-        before=inputs.review_date.date()
-    )
+    previous = queue.previous_expected_demand(before=inputs.review_date.date())
     table["flags"] = _flag(table, inputs, settings, previous)
     versions = (f"{DEMAND_MODEL} v{demand.version}", None)
     lines = []
@@ -340,7 +342,7 @@ def build_plan(
                 flags=tuple(row["flags"]),
             )
         )
-    threshold = _auto_approve_below(settings)
+    threshold = _auto_approve_below(settings, queue)
     costless = int(table["unit_cost"].isna().sum())
     if costless and threshold is not None:
         notes.append(
@@ -364,14 +366,14 @@ def build_plan(
     )
 
 
-def _auto_approve_below(settings: Settings) -> Decimal | None:
+def _auto_approve_below(settings: Settings, queue: PurchaseOrderQueue) -> Decimal | None:
     """The auto-approval threshold in force: an admin's latest change, else the settings'."""
     low = settings.planning.auto_approve_below
     default = ApprovalThresholds(
         auto_approve_below=None if low is None else money(low),
         dual_approval_above=money(settings.planning.dual_approval_above),
     )
-    store = ApprovalPolicyStore(PurchaseOrderQueue(settings.database), default=default)
+    store = ApprovalPolicyStore(queue, default=default)
     return store.current().auto_approve_below
 
 
@@ -409,16 +411,19 @@ def _reviews(table: pd.DataFrame) -> tuple[SeriesReview, ...]:
 
 def plan_replenishment(settings: Settings, *, actor: str = "restock plan") -> PlanResult:
     """Build the plan and save it to the PO queue in one transaction."""
-    result = build_plan(settings, actor=actor)
+    # One engine for the whole run: the policy, last cycle's forecasts, the save, the log.
     queue = PurchaseOrderQueue(settings.database)
+    result = build_plan(settings, actor=actor, queue=queue)
     record = queue.save_plan(result.draft)
     result.record = record
     result.summary = queue.plan_summary(record.plan_id)
-    log_plan_forecasts(settings, result)
+    log_plan_forecasts(settings, result, database=queue.engine)
     return result
 
 
-def log_plan_forecasts(settings: Settings, result: PlanResult) -> int:
+def log_plan_forecasts(
+    settings: Settings, result: PlanResult, *, database: str | Engine | None = None
+) -> int:
     """Keep the forecasts the plan used in the forecast log, so monitoring can score them
     against the actuals later; returns rows written (0 when the plan had none)."""
     if result.forecasts is None or result.model_version is None:
@@ -426,7 +431,7 @@ def log_plan_forecasts(settings: Settings, result: PlanResult) -> int:
     fc = result.forecasts
     rows = forecasts_from_cube(fc.keys, fc.quantiles, fc.levels, result.forecast_dates)
     return record_forecasts(
-        database=settings.database,
+        database=settings.database if database is None else database,
         forecasts=rows,
         model_name=DEMAND_MODEL,
         model_version=result.model_version,
