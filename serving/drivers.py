@@ -39,6 +39,7 @@ from features.spec import (
     ENCODINGS,
     PRICE_FEATURES,
     PROMO_FEATURES,
+    SEASON_GROWTH,
     Stat,
 )
 from training.demand import DemandModel
@@ -77,7 +78,14 @@ _FIXED = (
     | dict.fromkeys(PRICE_FEATURES, PRICE)
     | dict.fromkeys(PROMO_FEATURES, PROMOTION)
     | dict.fromkeys(ENCODINGS, IDENTITY)
+    | {SEASON_GROWTH: TREND}
 )
+_RELATIVE = "_rel"
+_BASE_WORDS = {
+    True: "from its base (the same period last year grown by the year-on-year change, or its "
+    "recent level without a year of history)",
+    False: "from its base (its recent level)",
+}
 _LAG = re.compile(r"lag_(\d+)")
 _ROLL = re.compile(rf"roll_({'|'.join(get_args(Stat))})_\d+(_lag\d+)?")
 # A lag reaching back about a year (daily 364, weekly 52, monthly 12) reads "the same time last
@@ -88,7 +96,9 @@ _MAX_GROUPS = 12  # 2^G subsets per step: far above the 7 groups there are
 
 
 def feature_group(name: str, frequency: Frequency | str) -> str:
-    """The driver group of a model feature (names of `FeatureSpec.feature_names`)."""
+    """The driver group of a model feature (names of `FeatureSpec.model_names`); a relative
+    column (`lag_52_rel`) belongs with the feature it divides."""
+    name = name.removesuffix(_RELATIVE)
     if name in _FIXED:
         return _FIXED[name]
     lag = _LAG.fullmatch(name)
@@ -136,6 +146,7 @@ class StepDrivers:
     bias: np.ndarray  # log of the typical level, per step
     log_contributions: np.ndarray
     impacts: np.ndarray  # units; each row sums to mean - baseline
+    reference: str = "for a typical series"  # what the baseline is, in words
 
     @property
     def baseline(self) -> np.ndarray:
@@ -146,6 +157,7 @@ class StepDrivers:
         if later.groups != self.groups:
             raise ValueError(f"cannot join drivers of groups {later.groups} to {self.groups}")
         return StepDrivers(
+            reference=self.reference,
             groups=self.groups,
             bias=np.concatenate([self.bias, later.bias]),
             log_contributions=np.vstack([self.log_contributions, later.log_contributions]),
@@ -171,7 +183,11 @@ def step_drivers(model: DemandModel, rows: pd.DataFrame) -> StepDrivers:
     )
     log_groups = contributions[:, : len(names)] @ membership
     bias = contributions[:, len(names)]
+    spec = model.feature_spec
     return StepDrivers(
+        # A model with a base forecast starts each series from its own base (the bias holds
+        # it), so drivers explain moves away from that, not from an average series.
+        reference=_BASE_WORDS[bool(spec.seasonal)] if spec.level else "for a typical series",
         groups=groups,
         bias=bias,
         log_contributions=log_groups,
@@ -264,8 +280,8 @@ def explain_steps(
         drivers=drivers,
         other=float(impacts[order[top:]].sum()),
         summary=(
-            f"expected {expected:,.1f} units {over} against {baseline:,.1f} for a typical "
-            "series; " + "; ".join(d.text for d in drivers)
+            f"expected {expected:,.1f} units {over} against {baseline:,.1f} "
+            f"{steps.reference}; " + "; ".join(d.text for d in drivers)
         ),
     )
 

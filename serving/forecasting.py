@@ -7,7 +7,7 @@ and indexed by series; `reload_panel()` swaps in a newer file. Answers equal the
 - A model-forecast series is featurised from its own recent history only, and only for the
   horizon buckets a request needs (a 7-day forecast builds one bucket's features of three);
   a later, longer request extends the cached steps. The same frame rows serve the quantiles
-  (`_quantiles` mirrors `DemandModel.predict`'s scoring; tests pin them equal) and, on demand,
+  (`DemandModel.score`, what `predict` returns) and, on demand,
   the SHAP explanation of exactly the steps asked. Features and TreeSHAP are the whole cost.
 - Route classes (which series a baseline forecasts) are the whole panel's, computed once per
   model and panel version as the plan does; a routed series gets its full history, as in the
@@ -56,7 +56,7 @@ from serving.model_store import ModelSource, ServedModel
 from serving.panel_index import PanelIndex
 from training.backtest import MODEL_METHOD
 from training.demand import DemandModel
-from training.quantiles import QUANTILE_COLUMNS, QUANTILES, finalize_quantiles
+from training.quantiles import QUANTILE_COLUMNS
 from training.registry import DEMAND_MODEL
 from training.routed import RoutedForecaster
 
@@ -117,24 +117,6 @@ def _bucket_frame(model: DemandModel, history: pd.DataFrame, first: int, stop: i
     )
     frame = part.prediction_frame(history)
     return frame.assign(bucket=frame["bucket"].to_numpy() + first)
-
-
-def _quantiles(model: DemandModel, frame: pd.DataFrame) -> np.ndarray:
-    """`DemandModel.predict`'s scoring of `prediction_frame` rows (rows x QUANTILE_COLUMNS), so
-    one frame serves the forecast and its explanation; tests pin it to `predict`."""
-    values = np.empty((len(frame), len(QUANTILES)))
-    x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
-    buckets = frame["bucket"].to_numpy()
-    for b, (booster, table) in enumerate(zip(model.boosters, model.residuals, strict=True)):
-        rows = np.flatnonzero(buckets == b)
-        if not len(rows):
-            continue
-        point = np.asarray(booster.predict(x[rows]), dtype=np.float64)
-        raw = table.apply(point)
-        if model.median == "point":
-            raw[:, QUANTILES.index(0.5)] = point
-        values[rows] = raw
-    return finalize_quantiles(values)
 
 
 def _blocks(frame: pd.DataFrame) -> dict[Key, np.ndarray]:
@@ -383,7 +365,7 @@ class ForecastService:
         keep = model.feature_spec.max_lookback + model.horizon + 1
         for start, group in by_start.items():
             frame = _bucket_frame(model, panel.history(group, keep), start, need)
-            values = _quantiles(model, frame)
+            values = model.score(frame)
             for k, rows in _blocks(frame).items():
                 block = frame.iloc[rows].reset_index(drop=True)
                 new = _steps(block, values[rows])

@@ -11,6 +11,7 @@ k + last - 1 periods before the row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,8 +34,18 @@ __all__ = [
     "trim_history",
     "bucket_matrix",
     "horizon_rows",
+    "LEVEL_FLOOR",
+    "series_level",
     "union_spec",
+    "with_relative",
 ]
+
+# Below a tenth of a unit per period a level is noise (a slow mover's zeros), not a scale: a
+# floored level keeps log(level) finite and level-divided features bounded.
+LEVEL_FLOOR = 0.1
+# A year-on-year change beyond halving or doubling is a launch, a closure or a data break, not
+# a trend to carry into next season.
+GROWTH_BOUNDS = (0.5, 2.0)
 
 SERIES: list[str] = ["sku", "location"]
 
@@ -225,6 +236,7 @@ def bucket_matrix(
     x = np.column_stack(
         [built[name].to_numpy(dtype=np.float32)[keep] for name in spec.feature_names]
     )
+    x = with_relative(x, base)
     info = [c for c in (*SERIES, "date", "step", "censored", "anomaly", "gap") if c in panel]
     frame = panel.loc[keep, info].reset_index(drop=True)
     y = built[spec.target].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
@@ -237,7 +249,7 @@ def union_spec(base: FeatureSpec, buckets: tuple[Bucket, ...]) -> FeatureSpec:
     specs = [base.shifted(bucket.last) for bucket in buckets]
     lags = sorted({k for spec in specs for k in spec.lags})
     rolling = tuple(dict.fromkeys(r for spec in specs for r in spec.rolling))
-    return replace(base, lags=tuple(lags), rolling=rolling)
+    return replace(base, lags=tuple(lags), rolling=rolling, level=(), seasonal=(), relative=())
 
 
 def horizon_rows(
@@ -266,8 +278,7 @@ def horizon_rows(
     built = build_features(panel, union, calendar=calendar, codes=codes)
     position = {name: j for j, name in enumerate(union.feature_names)}
     values = built[list(union.feature_names)].to_numpy(dtype=np.float32)[rows]
-    names = base.feature_names
-    x = np.empty((len(rows), len(names)), dtype=np.float32)
+    x = np.empty((len(rows), len(base.feature_names)), dtype=np.float32)
     served = bucket[rows]
     for b, each in enumerate(buckets):
         mine = served == b
@@ -275,4 +286,53 @@ def horizon_rows(
         x[mine] = values[np.ix_(mine, columns)]
     keys = panel.iloc[rows][[*SERIES, "date", "step"]].reset_index(drop=True)
     keys["bucket"] = served
-    return pd.concat([keys, pd.DataFrame(x, columns=list(names))], axis=1)
+    x = with_relative(x, base)
+    return pd.concat([keys, pd.DataFrame(x, columns=list(base.model_names))], axis=1)
+
+
+def series_level(x: np.ndarray, base: FeatureSpec) -> np.ndarray | None:
+    """Each row's base forecast (see `FeatureSpec.level` / `seasonal`), floored at LEVEL_FLOOR,
+    from a matrix whose leading columns are `base.feature_names`; None when the spec sets no
+    level."""
+    if not base.level:
+        return None
+    column = _columns(x, base)
+    level = np.full(len(x), np.nan)
+    for name in base.level:
+        level = np.where(np.isnan(level), column(name), level)
+    if base.seasonal:
+        same, _, _ = base.seasonal
+        seasonal = column(same) * _growth(x, base)
+        level = np.where(np.isfinite(seasonal) & (seasonal > LEVEL_FLOOR), seasonal, level)
+    level = np.where(np.isfinite(level), level, LEVEL_FLOOR)
+    return np.maximum(level, LEVEL_FLOOR)
+
+
+def _columns(x: np.ndarray, base: FeatureSpec) -> Callable[[str], np.ndarray]:
+    names = base.feature_names
+    return lambda name: x[:, names.index(name)].astype(np.float64)
+
+
+def _growth(x: np.ndarray, base: FeatureSpec) -> np.ndarray:
+    """Recent mean over the same mean a season earlier, within GROWTH_BOUNDS (1 when unknown):
+    the year-on-year change a seasonal base carries forward."""
+    column = _columns(x, base)
+    _, recent, earlier = base.seasonal
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = column(recent) / np.maximum(column(earlier), LEVEL_FLOOR)
+    return np.clip(np.where(np.isfinite(growth), growth, 1.0), *GROWTH_BOUNDS)
+
+
+def with_relative(x: np.ndarray, base: FeatureSpec) -> np.ndarray:
+    """`x` (columns `base.feature_names`) with the derived columns appended, so that
+    `base.model_names` name the result: `base.relative` divided by the row's base, then the
+    season-on-season growth when the base is seasonal."""
+    level = series_level(x, base)
+    if level is None:
+        return x
+    names = base.feature_names
+    columns = [names.index(name) for name in base.relative]
+    derived = [x[:, columns] / level[:, None]]
+    if base.seasonal:
+        derived.append(_growth(x, base)[:, None])
+    return np.concatenate([x, *(d.astype(np.float32) for d in derived)], axis=1)

@@ -71,7 +71,7 @@ CHANGES = {
     "promo_features": replace(BASE, promo_features=("on_promo",)),
     "encodings": replace(BASE, encodings=("sku_code",)),
     "frequency": replace(BASE, frequency=Frequency.WEEKLY, calendar=("month",)),
-    "version": replace(BASE, version=2),
+    "version": replace(BASE, version=1),
 }
 
 
@@ -89,7 +89,7 @@ def test_fingerprints_of_all_changes_are_distinct() -> None:
     ("frequency", "lags", "lookback", "calendar_head"),
     [
         (Frequency.DAILY, (1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364), 364, "dayofweek"),
-        (Frequency.WEEKLY, (1, 2, 3, 4, 8, 13, 52), 52, "weekofyear"),
+        (Frequency.WEEKLY, (1, 2, 3, 4, 8, 13, 51, 52, 53), 64, "weekofyear"),
         (Frequency.MONTHLY, (1, 2, 3, 6, 12), 12, "month"),
     ],
 )
@@ -143,6 +143,37 @@ def test_shifted_moves_every_target_read_back() -> None:
     assert moved.calendar == spec.calendar and moved.promo_features == spec.promo_features
     with pytest.raises(ValueError, match="horizon"):
         spec.shifted(0)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "lags", "horizon", "expected"),
+    [
+        # Weekly 13-week bucket: lag 52 stays the same week last year, recent lags move.
+        (Frequency.WEEKLY, (1, 4, 13, 52), 13, (13, 16, 25, 52)),
+        # Daily 28-day bucket: 364 keeps the weekday a year ago.
+        (Frequency.DAILY, (1, 7, 364), 28, (28, 34, 364)),
+        # Monthly 12-month bucket: lag 12 would collide with lag 1 moved to 12, so it moves.
+        (Frequency.MONTHLY, (1, 12), 12, (12, 23)),
+        # A seasonal lag shorter than the horizon is not known at the origin: it moves.
+        (Frequency.MONTHLY, (12,), 13, (24,)),
+    ],
+)
+def test_shifted_keeps_seasonal_lags_in_place(
+    frequency: Frequency, lags: tuple[int, ...], horizon: int, expected: tuple[int, ...]
+) -> None:
+    spec = FeatureSpec(frequency=frequency, lags=lags, version=2)
+    moved = spec.shifted(horizon)
+    assert moved.lags == expected
+    assert min(moved.lags) >= horizon  # nothing read after the origin
+    # Version 1 specs (models saved before) keep the old rule: every lag moves.
+    old = replace(spec, version=1).shifted(horizon)
+    assert old.lags == tuple(k + horizon - 1 for k in lags)
+
+
+def test_default_specs_anchor_their_seasonal_lag() -> None:
+    for frequency, bucket in ((Frequency.DAILY, 28), (Frequency.WEEKLY, 13)):
+        spec = default_spec(frequency)
+        assert max(spec.lags) in spec.shifted(bucket).lags
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,6 @@ from serving.forecasting import (
     NoPanel,
     SeriesForecast,
     UnknownSeries,
-    _quantiles,
 )
 from serving.model_store import ModelStatus, ModelStore, ServedModel
 from tests.training.constant_model import ConstantModel
@@ -108,14 +107,6 @@ def _routed(plan: SeriesForecasts) -> list[tuple[str, str]]:
 def _own(plan: SeriesForecasts) -> list[tuple[str, str]]:
     keys = plan.keys[plan.keys["routed_to"] == MODEL_METHOD]
     return list(zip(keys["sku"], keys["location"], strict=True))
-
-
-def test_quantiles_from_the_frame_are_predicts(
-    forecaster: RoutedForecaster, panel: pd.DataFrame
-) -> None:
-    model = forecaster.model
-    expected = model.predict(panel)[list(QUANTILE_COLUMNS)].to_numpy()
-    np.testing.assert_array_equal(_quantiles(model, model.prediction_frame(panel)), expected)
 
 
 def test_every_series_gets_exactly_the_plans_forecast(

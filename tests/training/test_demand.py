@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from features.dataset import Frequency
 from features.ingest import validate_dataset
 from features.loaders.demo import DemoConfig, generate_demo
 from features.series_codes import SeriesCodes
-from features.spec import default_spec
+from features.spec import FeatureSpec, default_spec
 from training.demand import DemandModel
 from training.demand_frame import (
     Bucket,
@@ -242,15 +243,20 @@ def test_contributions_sum_to_the_raw_score(model: DemandModel, history: pd.Data
     shap = model.contributions(frame)
     names = list(model.feature_names)
     assert list(shap.columns) == ["sku", "location", "date", "step", *names, "bias"]
-    x = frame[names].to_numpy(dtype=np.float32)
-    for b, booster in enumerate(model.boosters):
-        rows = (frame["bucket"] == b).to_numpy()
-        if rows.any():
-            raw = booster.predict(x[rows], raw_score=True)
-            total = shap.loc[rows, [*names, "bias"]].sum(axis=1).to_numpy()
-            np.testing.assert_allclose(total, raw, rtol=1e-6, atol=1e-9)
+    _assert_additive(model, frame, shap)
     with pytest.raises(ValueError, match="prediction_frame"):
         model.contributions(frame.drop(columns="bucket"))
+
+
+def _assert_additive(model: DemandModel, frame: pd.DataFrame, shap: pd.DataFrame) -> None:
+    """features + bias = log(expected demand), row by row."""
+    names = list(model.feature_names)
+    x = frame[names].to_numpy(dtype=np.float32)
+    for b in range(len(model.boosters)):
+        rows = (frame["bucket"] == b).to_numpy()
+        if rows.any():
+            total = shap.loc[rows, [*names, "bias"]].sum(axis=1).to_numpy()
+            np.testing.assert_allclose(total, np.log(model.mean(b, x[rows])), rtol=1e-6)
 
 
 def test_feature_importance_covers_every_feature(model: DemandModel) -> None:
@@ -277,7 +283,8 @@ def test_fit_refuses_a_history_too_short_to_calibrate(history: pd.DataFrame) -> 
         DemandModel.fit(short, Frequency.DAILY, params=FAST, num_boost_round=2)
 
 
-def test_weekly_panel_goes_through_the_same_path() -> None:
+def _weekly_panel() -> pd.DataFrame:
+    """Six weekly series of very different scales with a yearly wave, 150 weeks."""
     rng = np.random.default_rng(3)
     dates = pd.date_range("2020-01-03", periods=150, freq="W-FRI").astype("datetime64[us]")
     rows = []
@@ -299,9 +306,92 @@ def test_weekly_panel_goes_through_the_same_path() -> None:
                 }
             )
         )
-    weekly = pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_weekly_panel_goes_through_the_same_path() -> None:
+    weekly = _weekly_panel()
     model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
     forecast = model.predict(weekly)
     assert len(forecast) == 6 * 13
     assert (forecast["date"].dt.dayofweek == 4).all()  # Fridays, like the data
     assert forecast["date"].min() == pd.Timestamp("2022-11-18")  # last Friday 2022-11-11 + 1 week
+
+
+def test_a_level_spec_learns_demand_relative_to_the_series_level() -> None:
+    """Series 100x apart: with a level the booster starts each row at log(level), relative
+    columns join the matrix, and SHAP (level credited to its feature) still adds up."""
+    weekly = _weekly_panel()
+    weekly["demand"] = weekly["demand"] * np.where(weekly["sku"] == "sku5", 100, 1)
+    spec = replace(_no_base(), level=("roll_mean_13", "roll_mean_4"), relative=("lag_52", "lag_1"))
+    assert spec.model_names == (*spec.feature_names, "lag_52_rel", "lag_1_rel")
+    model = DemandModel.fit(weekly, Frequency.WEEKLY, spec=spec, params=FAST, num_boost_round=10)
+    frame = model.prediction_frame(weekly)
+    assert list(frame.columns[-2:]) == ["lag_52_rel", "lag_1_rel"]
+    x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
+    level = x[:, spec.feature_names.index("roll_mean_13")]
+    np.testing.assert_allclose(x[:, -1], x[:, spec.feature_names.index("lag_1")] / level, rtol=1e-6)
+    np.testing.assert_allclose(model.offset(x), np.log(level), rtol=1e-6)
+    forecast = model.predict(weekly)
+    big = forecast.loc[forecast["sku"] == "sku5", "p50"].mean()
+    small = forecast.loc[forecast["sku"] == "sku4", "p50"].mean()
+    assert big > 30 * small  # ten trees could not have learnt a 100x scale from the lags alone
+    _assert_additive(model, frame, model.contributions(frame))
+    restored = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_frame_equal(restored.predict(weekly), forecast)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"level": ("lag_1",)}, "rolling means"),
+        ({"relative": ("lag_1",)}, "need a level"),
+        ({"level": ("roll_mean_4",), "relative": ("month",)}, "lags or rolling"),
+    ],
+)
+def test_level_and_relative_features_are_checked(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(_no_base(), **change)
+
+
+def _no_base() -> FeatureSpec:
+    return replace(default_spec(Frequency.WEEKLY), level=(), seasonal=(), relative=())
+
+
+def test_the_weekly_default_corrects_a_seasonal_base() -> None:
+    """Base = the same week last year x the year-on-year growth of 13-week means (bounded),
+    the recent level where last year is unknown; growth is a model column."""
+    weekly = _weekly_panel()
+    spec = default_spec(Frequency.WEEKLY)
+    model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
+    frame = model.prediction_frame(weekly)
+    x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
+    col = {n: x[:, j].astype(np.float64) for j, n in enumerate(model.feature_names)}
+    growth = np.clip(col["roll_mean_13"] / col["roll_mean_13_lag52"], 0.5, 2.0)
+    np.testing.assert_allclose(col["season_growth"], growth, rtol=1e-5)
+    np.testing.assert_allclose(np.exp(model.offset(x)), col["lag_52"] * growth, rtol=1e-5)
+    np.testing.assert_allclose(col["lag_1_rel"], col["lag_1"] / (col["lag_52"] * growth), rtol=1e-5)
+    assert spec.model_names[-1] == "season_growth"
+    _assert_additive(model, frame, model.contributions(frame))
+    young = weekly.groupby("sku").tail(30)  # no year of history: the level is the base
+    frame = model.prediction_frame(young)
+    x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
+    level = x[:, spec.feature_names.index("roll_mean_13")]
+    np.testing.assert_allclose(np.exp(model.offset(x)), level, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "seasonal",
+    [("lag_52", "roll_mean_13"), ("roll_mean_4", "roll_mean_13", "roll_mean_52")],
+)
+def test_a_seasonal_base_names_a_lag_and_two_means(seasonal: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="seasonal"):
+        replace(default_spec(Frequency.WEEKLY), seasonal=seasonal)
+
+
+def test_a_level_needs_a_log_link_objective() -> None:
+    spec = replace(_no_base(), level=("roll_mean_13",))
+    with pytest.raises(ValueError, match="log-link"):
+        DemandModel.fit(
+            _weekly_panel(), Frequency.WEEKLY, spec=spec, params={"objective": "regression"}
+        )
