@@ -28,7 +28,14 @@ from features.series_codes import SeriesCodes
 from features.spec import FeatureSpec, min_periods
 from restock.progress import progress_bar
 
-__all__ = ["KEY", "build_features", "iter_feature_chunks", "output_columns"]
+__all__ = [
+    "KEY",
+    "FeatureArrays",
+    "build_features",
+    "iter_feature_arrays",
+    "iter_feature_chunks",
+    "output_columns",
+]
 
 KEY: tuple[str, str, str] = ("sku", "location", "date")
 FLAGS: tuple[str, str] = ("censored", "anomaly")
@@ -70,6 +77,33 @@ def iter_feature_chunks(
     `calendar` (date, is_holiday[, event_name]) overrides the built-in holiday list; `codes`
     defaults to codes of this panel, built once so every chunk agrees.
     """
+    chunks = iter_feature_arrays(
+        panel, spec, chunk_series=chunk_series, calendar=calendar, codes=codes, progress=progress
+    )
+    return (_frame(panel.iloc[c.rows], spec, c) for c in chunks)
+
+
+@dataclass(frozen=True)
+class FeatureArrays:
+    """One chunk of `iter_feature_arrays`: panel rows `rows` (positions), their float32 target
+    and each feature of the spec (float32; encodings int32), in spec order."""
+
+    rows: slice
+    target: np.ndarray
+    features: dict[str, np.ndarray]
+
+
+def iter_feature_arrays(
+    panel: pd.DataFrame,
+    spec: FeatureSpec,
+    *,
+    chunk_series: int,
+    calendar: pd.DataFrame | None = None,
+    codes: SeriesCodes | None = None,
+    progress: bool = False,
+) -> Iterator[FeatureArrays]:
+    """`iter_feature_chunks` as bare arrays, without the keys and flags: for callers that copy
+    the features into a matrix anyway (`features.matrix`), a frame per chunk is memory wasted."""
     if chunk_series < 1:
         raise ValueError(f"chunk_series must be >= 1; got {chunk_series}")
     _check_columns(panel, spec)
@@ -93,14 +127,15 @@ def _chunks(
     lookup: CalendarLookup | None,
     codes: SeriesCodes | None,
     progress: bool,
-) -> Iterator[pd.DataFrame]:
+) -> Iterator[FeatureArrays]:
     n_series = len(starts) - 1
     with progress_bar("building features", n_series, enabled=progress) as advance:
         for first in range(0, n_series, chunk_series):
             last = min(first + chunk_series, n_series)
             lo, hi = int(starts[first]), int(starts[last])
-            part = panel.iloc[lo:hi]
-            yield _build_chunk(part, starts[first : last + 1] - lo, spec, lookup, codes)
+            local = starts[first : last + 1] - lo
+            target, feats = _chunk_features(panel.iloc[lo:hi], local, spec, lookup, codes)
+            yield FeatureArrays(slice(lo, hi), target, feats)
             advance(last - first)
 
 
@@ -259,24 +294,30 @@ class _Windows:
         return op(suffix[end - window + 1], prefix[end])
 
 
-def _build_chunk(
-    part: pd.DataFrame,
-    starts: np.ndarray,
-    spec: FeatureSpec,
-    lookup: CalendarLookup | None,
-    codes: SeriesCodes | None,
-) -> pd.DataFrame:
-    _check_dense(part, starts, spec.frequency)
-    layout = _Layout.of(starts, guard=spec.max_lookback)
-    target = part[spec.target].to_numpy(dtype=np.float64, na_value=np.nan)
+def _frame(part: pd.DataFrame, spec: FeatureSpec, chunk: FeatureArrays) -> pd.DataFrame:
     out: dict[str, Any] = {c: part[c].array for c in KEY}
-    out[spec.target] = target.astype(np.float32)
+    out[spec.target] = chunk.target
     for flag in FLAGS:
         out[flag] = (
             part[flag].to_numpy(dtype=bool, na_value=False)
             if flag in part.columns
             else np.zeros(len(part), dtype=bool)
         )
+    out.update(chunk.features)
+    return pd.DataFrame(out, index=part.index, copy=False)
+
+
+def _chunk_features(
+    part: pd.DataFrame,
+    starts: np.ndarray,
+    spec: FeatureSpec,
+    lookup: CalendarLookup | None,
+    codes: SeriesCodes | None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The chunk's float32 target and its features in spec order."""
+    _check_dense(part, starts, spec.frequency)
+    layout = _Layout.of(starts, guard=spec.max_lookback)
+    target = part[spec.target].to_numpy(dtype=np.float64, na_value=np.nan)
     feats: dict[str, np.ndarray] = {}
     demand = _Windows(target, layout)
     for k in spec.lags:
@@ -297,16 +338,15 @@ def _build_chunk(
         if "promo_lag1" in spec.promo_features:
             feats["promo_lag1"] = _f32(_Windows(promo, layout).lag(1))
     for name in spec.encodings:
-        assert codes is not None  # iter_feature_chunks builds them when the spec has encodings
+        assert codes is not None  # iter_feature_arrays builds them when the spec has encodings
         feats[name] = codes.encode(name, part)
-    for name in spec.feature_names:
-        out[name] = feats.pop(name)
-    return pd.DataFrame(out, index=part.index, copy=False)
+    return target.astype(np.float32), {name: feats.pop(name) for name in spec.feature_names}
 
 
 def _f32(values: np.ndarray) -> np.ndarray:
     # Cast each feature as soon as it exists: a chunk holds ~30 of them, float64 would double it.
-    return values.astype(np.float32)
+    # Calendar values already are float32: no copy then.
+    return values.astype(np.float32, copy=False)
 
 
 def _price_features(part: pd.DataFrame, spec: FeatureSpec, layout: _Layout) -> dict[str, Any]:

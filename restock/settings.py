@@ -294,7 +294,7 @@ class Settings(BaseSettings):
     )
     segmentation: SegmentationThresholds = Field(default_factory=SegmentationThresholds)
     feature_chunk_series: int = Field(
-        2000, ge=1, description="series per chunk when building features (bounds peak memory)"
+        500, ge=1, description="series per chunk when building features (bounds peak memory)"
     )
     anomaly_mad_k: float = Field(
         5.0, gt=0, description="robust z-score beyond which a non-promo period is an anomaly"
