@@ -54,11 +54,14 @@ def _simulate(
 def _versus_z(curve: pd.DataFrame, fill: float, inventory: float) -> tuple[str, bool | None]:
     """restock's inventory against z*sqrt(L)*sigma's at restock's fill rate, read off z's
     trade-off curve; above the curve's top, against its top point (restock must then hold
-    less stock at a higher fill rate to count)."""
+    less stock at a higher fill rate to count); below its bottom, at z's lowest point read
+    off restock's curve."""
     z = curve[curve["policy"] == "z_sqrt_l_sigma"].sort_values("fill_rate")
     x, y = z["fill_rate"].to_numpy(), z["inventory_value"].to_numpy()
-    if not len(x) or fill < x.min():
-        return "restock's fill rate is below z*sqrt(L)*sigma's whole curve", None
+    if len(x) and fill < x.min():
+        return _below_z(curve, x, y)
+    if not len(x):
+        return "z*sqrt(L)*sigma has no trade-off curve", None
     if fill > x.max():
         top = int(np.argmax(x))
         saving = 1.0 - inventory / num(y[top])
@@ -70,6 +73,23 @@ def _versus_z(curve: pd.DataFrame, fill: float, inventory: float) -> tuple[str, 
     at_equal = num(np.interp(fill, x, y))
     saving = 1.0 - inventory / at_equal
     return f"{inventory:,.0f} vs {at_equal:,.0f} ({saving:.1%} less)", saving >= 0.10
+
+
+def _below_z(curve: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> tuple[str, bool | None]:
+    """restock lands below z*sqrt(L)*sigma's whole curve (z overshoots every target): compare
+    at z's lowest fill rate instead, reading restock's own curve there."""
+    ours = curve[curve["policy"] == "restock"].sort_values("fill_rate")
+    rx, ry = ours["fill_rate"].to_numpy(), ours["inventory_value"].to_numpy()
+    low = int(np.argmin(x))
+    if not len(rx) or num(x[low]) > rx.max():
+        return "restock's curve and z*sqrt(L)*sigma's do not overlap in fill rate", None
+    at_equal = num(np.interp(x[low], rx, ry))
+    saving = 1.0 - at_equal / num(y[low])
+    text = (
+        f"at z*sqrt(L)*sigma's lowest fill {num(x[low]):.3f}: restock {at_equal:,.0f} vs "
+        f"{num(y[low]):,.0f} ({saving:.1%} less)"
+    )
+    return text, saving >= 0.10
 
 
 def _curve(curve: pd.DataFrame) -> Table:

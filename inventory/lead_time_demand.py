@@ -34,13 +34,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+from inventory.calibration import remap
+
 __all__ = [
     "DEFAULT_RHO",
     "DemandSummary",
     "LeadTimeDemand",
     "NormalLeadTimeDemand",
     "normal_lead_time_demand",
+    "period_demand_paths",
     "piecewise_linear_quantile",
+    "rounded_lead_times",
     "sample_lead_time_demand",
 ]
 
@@ -275,3 +279,74 @@ def sample_lead_time_demand(
         lead_time=out_lead,
         review_period=np.array(review),
     )
+
+
+def rounded_lead_times(
+    lead_time_quantiles: ArrayLike,
+    lead_time_levels: Sequence[float],
+    n_series: int,
+    *,
+    n_samples: int = 1000,
+    seed: int = 0,
+) -> np.ndarray:
+    """Whole-period lead times (series x samples): the inverse CDF of step 1 rounded at random
+    (floor, plus one with probability equal to the fraction), so the mean is kept, the way the
+    policy simulator draws an order's lead time."""
+    l_levels = _levels("lead-time quantile", lead_time_levels)
+    lead = _knots("lead-time quantiles", lead_time_quantiles, len(l_levels), 2)
+    if lead.shape[0] not in (1, n_series):
+        raise ValueError(f"lead-time quantiles have {lead.shape[0]} rows for {n_series} series")
+    lead = np.broadcast_to(lead, (n_series, len(l_levels)))
+    rng = np.random.default_rng(seed)
+    continuous = _evaluate(l_levels, *_segments(l_levels, lead), rng.random((n_series, n_samples)))
+    base = np.floor(continuous)
+    return (base + (rng.random(base.shape) < continuous - base)).astype(np.int64)
+
+
+def period_demand_paths(
+    demand_quantiles: ArrayLike,
+    demand_levels: Sequence[float],
+    n_periods: int,
+    *,
+    first_step: ArrayLike = 0,
+    n_samples: int = 1000,
+    seed: int = 0,
+    rho: ArrayLike = DEFAULT_RHO,
+    calibration: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per-period demand paths (series x samples x periods) from forecast quantiles (N, H, Q).
+
+    Period t draws from horizon step clip(t - first_step, 0, H - 1) (periods before a series'
+    `first_step` repeat step 1: a burn-in before the forecast starts); the periods of one path
+    share the Gaussian-copula factor of `sample_lead_time_demand` with correlation `rho`.
+    `calibration` (N, len(calibration.GRID)) maps each uniform score to the model level drawn
+    (`calibration.remap`), so the paths follow the recalibrated forecast.
+    """
+    d_levels = _levels("demand quantile", demand_levels)
+    demand = _knots("demand quantiles", demand_quantiles, len(d_levels), 3)
+    n_series, horizon = demand.shape[0], demand.shape[1]
+    if horizon == 0 or n_periods < 1 or n_samples < 1:
+        raise ValueError("paths need a forecast step, at least one period and one sample")
+    correlation = np.broadcast_to(np.asarray(rho, dtype=np.float64), (n_series,))
+    if not np.all((correlation >= 0.0) & (correlation <= 1.0)):
+        raise ValueError(f"rho must lie in [0, 1]; got {np.unique(correlation)[:5]}")
+    first = np.broadcast_to(np.asarray(first_step, dtype=np.int64), (n_series,))
+    intercept, slope = _segments(d_levels, demand)
+    rng = np.random.default_rng(seed)
+    shape = (n_series, n_samples)
+    factor = np.sqrt(correlation)[:, None] * rng.standard_normal(shape)
+    own = np.sqrt(1.0 - correlation)[:, None]
+    rows = np.arange(n_series)
+    out = np.empty((n_series, n_samples, n_periods))
+    for t in range(n_periods):
+        step = np.clip(t - first, 0, horizon - 1)
+        scores = _uniform_scores(rng, factor, own, shape)
+        if calibration is not None:
+            scores = remap(scores, calibration)
+        out[:, :, t] = _evaluate(
+            d_levels,
+            np.ascontiguousarray(intercept[rows, step]),
+            np.ascontiguousarray(slope[rows, step]),
+            scores,
+        )
+    return out

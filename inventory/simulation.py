@@ -307,12 +307,17 @@ def simulate(
     moq: ArrayLike | None = None,
     backorder: bool = False,
     trace: bool = False,
+    warm_up: int = 0,
 ) -> SimulationResult:
     """Run `levels` against actual `demand` (n_series, n_periods) and measure service and stock.
 
     initial_on_hand defaults to the order-up-to level at the first review; pack_size and moq
     (per series or one value; None = no rounding) shape each order; trace=True keeps per-period
-    on hand, receipts and orders for plots and checks.
+    on hand, receipts and orders for plots and checks. `warm_up` > 0 starts that many periods
+    (rounded up to whole review periods) before the first review, replaying the demand there
+    with the first review's levels and measuring nothing: otherwise the first L periods are
+    served from a full shelf with nothing in transit, a state no policy sets up, which flatters
+    every policy's fill rate when the window is short against the lead time.
     """
     d = np.asarray(demand, dtype=np.float64)
     if d.ndim != 2 or not np.all(np.isfinite(d)) or np.any(d < 0.0):
@@ -327,8 +332,17 @@ def simulate(
         )
     if lead_time.n_series != n:
         raise ValueError(f"lead time is given for {lead_time.n_series} series, demand has {n}")
-    start, period = levels.first_review, levels.review_period
-    s, big_s = levels.reorder_point, levels.order_up_to
+    measured_from, period = levels.first_review, levels.review_period
+    if warm_up < 0:
+        raise ValueError(f"warm_up {warm_up} must be >= 0 periods")
+    early = min(-(-warm_up // period), measured_from // period)  # whole reviews that fit
+    start = measured_from - early * period
+    s = np.concatenate(
+        [np.repeat(levels.reorder_point[:, :1], early, axis=1), levels.reorder_point], axis=1
+    )
+    big_s = np.concatenate(
+        [np.repeat(levels.order_up_to[:, :1], early, axis=1), levels.order_up_to], axis=1
+    )
     net = (
         big_s[:, 0].copy()
         if initial_on_hand is None
@@ -355,11 +369,12 @@ def simulate(
         arriving = receipts[:, t].copy()
         net += arriving
         on_order -= arriving
+        measured = t >= measured_from
         if (t - start) % period == 0:
             j = (t - start) // period
-            if j > 0:
+            if j > early:
                 good_cycles += ~cycle_short
-                cycle_short[:] = False
+            cycle_short[:] = False
             uniforms = rng.random((2, n))
             position = net + on_order
             raw = big_s[:, j] - position
@@ -367,8 +382,9 @@ def simulate(
             if rows.size:
                 quantity = _round_orders(raw[rows], pack[rows], minimum[rows])
                 arrival = t + lead_time.sample(uniforms[0, rows], uniforms[1, rows], rows)
-                orders_placed[rows] += 1
-                ordered_units[rows] += quantity
+                if measured:
+                    orders_placed[rows] += 1
+                    ordered_units[rows] += quantity
                 now, later = arrival == t, (arrival > t) & (arrival < n_periods)
                 net[rows[now]] += quantity[now]  # lead time 0: on the shelf before demand
                 on_order[rows[~now]] += quantity[~now]  # past the horizon stays on order
@@ -380,6 +396,10 @@ def simulate(
         unmet = demand_t - served
         net -= demand_t if backorder else served
         on_hand = np.maximum(net, 0.0)
+        if on_hand_trace is not None:
+            on_hand_trace[:, t] = on_hand
+        if not measured:
+            continue
         short = unmet > _TOLERANCE
         served_total += served
         unmet_total += unmet
@@ -387,12 +407,10 @@ def simulate(
         stockout_periods += short
         empty_shelf += (demand_t > 0.0) & (on_hand <= _TOLERANCE)
         cycle_short |= short
-        if on_hand_trace is not None:
-            on_hand_trace[:, t] = on_hand
     good_cycles += ~cycle_short
 
-    simulated = n_periods - start
-    total_demand = d[:, start:].sum(axis=1)
+    simulated = n_periods - measured_from
+    total_demand = d[:, measured_from:].sum(axis=1)
     average_on_hand = on_hand_sum / simulated
     with np.errstate(invalid="ignore", divide="ignore"):
         fill_rate = np.where(total_demand > 0.0, served_total / total_demand, np.nan)

@@ -12,8 +12,13 @@ Set-up (stated, so the numbers can be judged):
 - **restock**: a demand model fitted on the history before the window (no routing, no look-ahead)
   forecasts at every review from the demand seen so far and the promotion calendar and price
   plan of the next weeks (known to a buyer at review time; demand itself is never shown);
-  Monte-Carlo demand over L + R with the lane's lead-time distribution; s = S = the level
-  meeting the series' fill-rate target (segment target, stricter customer tier).
+  the forecasts are recalibrated per XYZ class by the PITs of the earlier reviews' forecasts
+  on the periods sold since (`forecast_calibration`); s = S = the level meeting the series'
+  fill-rate target (segment target, stricter customer tier) when unmet demand is lost, found
+  by running the policy on Monte-Carlo demand paths with the lane's lead-time distribution
+  (`inventory.lost_sales`: the backorder formula overshoots a lost-sales fill rate).
+- Warm-up: the lead time plus one review before the window is replayed with the first review's
+  levels and not measured, so the window opens with orders in transit, not a full shelf.
 - **z·sqrt(L)·σ**: S = μ(L+R) + z σ sqrt(L+R) with z from the segment's cycle service level, μ
   and σ over a trailing window; **min/max**: min = μ(L + 2R), max = min + 2μR. Same demand,
   same lead-time draws (common random numbers).
@@ -30,10 +35,10 @@ import pandas as pd
 
 from features.series_codes import SeriesCodes
 from inventory.classic_policies import min_max_policy, order_up_to_policy, precomputed_policy
-from inventory.lead_time_demand import sample_lead_time_demand
-from inventory.policy import protection_level
+from inventory.lost_sales import lost_sales_order_up_to
 from inventory.simulation import LeadTimeDistribution, SimulationResult, simulate
 from planning.decide import MonteCarlo
+from planning.forecast_calibration import PitHistory
 from planning.inputs import PlanningInputs
 from planning.launches import analogue_quantiles
 from planning.lead_times import LEAD_TIME_LEVELS, lane_lead_times, level_columns
@@ -77,6 +82,7 @@ def _matrix(panel: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeI
 def _restock_levels(
     model: DemandModel,
     panel: pd.DataFrame,
+    actual: np.ndarray,
     keys: pd.DataFrame,
     dates: pd.DatetimeIndex,
     times: np.ndarray,
@@ -88,10 +94,13 @@ def _restock_levels(
     *,
     progress: bool,
 ) -> dict[float, np.ndarray]:
-    """s = S per (scale, series, review): the fill-rate level of the Monte-Carlo demand over
-    L + R, from forecasts made with the demand seen before each review. Launches (a price plan
-    ahead, no sales yet: the panel starts a series at its launch) borrow their analogues'."""
+    """s = S per (scale, series, review): the lost-sales fill-rate level on Monte-Carlo demand
+    paths, from forecasts made with the demand seen before each review and recalibrated by the
+    PITs of the earlier reviews' forecasts per XYZ class. Launches (a price plan ahead, no sales
+    yet: the panel starts a series at its launch) borrow their analogues'."""
     levels = {scale: np.zeros((len(keys), len(times))) for scale in SCALES}
+    xyz = series["segment"].astype("str").str[1:2].to_numpy()
+    pits = PitHistory(groups=xyz, seed=settings.planning.seed)
     horizon, frequency = model.horizon, pd.Timedelta(dates[1] - dates[0])
     rho = MonteCarlo.from_settings(settings.planning).rho_for(series["segment"], len(series))
     order = keys.astype("str").apply(tuple, axis=1).tolist()
@@ -123,18 +132,22 @@ def _restock_levels(
                 ]
             )
             filled = analogue_quantiles(padded[rows], rows < len(cube), category, location, launch)
-            demand = sample_lead_time_demand(
+            pits.observe(actual, t)
+            solved = lost_sales_order_up_to(
                 filled,
                 quantiles,
                 lead,
                 LEAD_TIME_LEVELS,
-                float(review),
+                review,
+                np.stack([_scaled(fill, scale) for scale in SCALES]),
                 n_samples=settings.planning.n_samples,
                 seed=settings.planning.seed + j,
                 rho=rho,
+                calibration=pits.table(),
             )
-            for scale in SCALES:
-                levels[scale][:, j] = protection_level(demand, fill_rate=_scaled(fill, scale))
+            pits.record(t, filled, quantiles)
+            for k, scale in enumerate(SCALES):
+                levels[scale][:, j] = solved[k]
             advance(1)
     return levels
 
@@ -229,6 +242,7 @@ def run_simulation(
     restock = _restock_levels(
         model,
         inputs.panel,
+        demand,
         keys,
         dates,
         times,
@@ -241,8 +255,11 @@ def run_simulation(
     )
     window = max(4 * review, 8 * int(np.ceil(np.median(lead[:, 2]) + review)))
     window = min(window, first)
+    # Replay the lead time plus a review before the window so it opens with orders in transit.
+    warm_up = min(int(np.ceil(lead.max())) + review, first)
     common = {
         "lead_time": lead_time,
+        "warm_up": warm_up,
         "seed": settings.planning.seed,
         "unit_cost": cost,
         "pack_size": series["pack_size"].fillna(1).to_numpy(),
@@ -285,7 +302,7 @@ def run_simulation(
                 first_review=first,
             )
         for policy, levels in runs.items():
-            result = simulate(demand, levels, **common)  # type: ignore[arg-type]
+            result = simulate(demand, levels, **common)
             summary = _summary(result, segment, policy, target_by_segment)
             if scale == 1.0:
                 tables.append(summary)
@@ -305,6 +322,8 @@ def run_simulation(
         f"lead times: {lanes['source'].value_counts().to_dict()}",
         f"restock model fitted on {history['date'].min().date()} .. {history['date'].max().date()}",
         f"classic policies: trailing window {window} periods",
+        f"warm-up: {warm_up} periods before the window replayed unmeasured with the first "
+        "review's levels",
     ]
     return SimulationReport(
         table=pd.concat(tables, ignore_index=True),

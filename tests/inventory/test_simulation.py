@@ -332,3 +332,34 @@ def test_segments_pool_fill_rate_and_average_the_rest() -> None:
 def test_bad_inputs_say_what_to_fix(call: Callable[[], object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# Constant demand 10, lead time 2, S = 30 = mu (L + R): in steady state every period starts
+# with 10 on hand after its receipt and ends empty. Without a warm-up the window opens on a
+# full shelf (ends 20, 10 before the pipeline fills); warming up by L + R periods removes that.
+@pytest.mark.parametrize(("warm_up", "on_hand"), [(0, 3.0), (3, 0.0)])
+def test_warm_up_opens_the_window_with_orders_in_transit(warm_up: int, on_hand: float) -> None:
+    demand = _constant(10.0, 20)
+    result = simulate(
+        demand,
+        _levels(20, 30.0, first_review=10),
+        LeadTimeDistribution.fixed(2, 1),
+        warm_up=warm_up,
+    )
+    assert result.periods == 10
+    assert result.fill_rate[0] == pytest.approx(1.0)
+    assert result.average_on_hand[0] == pytest.approx(on_hand)
+    # Orders placed during the warm-up are not the window's orders.
+    assert result.orders_placed[0] == (9 if warm_up == 0 else 10)
+
+
+def test_warm_up_is_bounded_by_the_history_before_the_first_review() -> None:
+    demand = _constant(10.0, 8)
+    short = simulate(
+        demand, _levels(8, 30.0, first_review=1), LeadTimeDistribution.fixed(2, 1), warm_up=50
+    )
+    assert short.periods == 7
+    with pytest.raises(ValueError, match="warm_up"):
+        simulate(
+            demand, _levels(8, 30.0, first_review=1), LeadTimeDistribution.fixed(2, 1), warm_up=-1
+        )
