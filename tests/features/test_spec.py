@@ -89,7 +89,7 @@ def test_fingerprints_of_all_changes_are_distinct() -> None:
     ("frequency", "lags", "lookback", "calendar_head"),
     [
         (Frequency.DAILY, (1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364), 364, "dayofweek"),
-        (Frequency.WEEKLY, (1, 2, 3, 4, 8, 13, 51, 52, 53), 64, "weekofyear"),
+        (Frequency.WEEKLY, (1, 2, 3, 4, 8, 13, 51, 52, 53, 104), 104, "weekofyear"),
         (Frequency.MONTHLY, (1, 2, 3, 6, 12), 12, "month"),
     ],
 )
