@@ -91,21 +91,24 @@ class CalendarLookup:
         return {name: self._values(name).astype(np.float32)[at] for name in names}
 
     def _values(self, name: str) -> np.ndarray:
-        d = self.days
+        # Plain datetime64 arithmetic, not DatetimeIndex properties: a served forecast builds
+        # one series' calendar per request, where pandas' per-property overhead dominated.
+        day = self.days.to_numpy().astype("datetime64[D]")
+        months = day.astype("datetime64[M]")
+        years = day.astype("datetime64[Y]")
+        weekday = (day.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         simple = {
-            "dayofweek": d.dayofweek,
-            "dayofmonth": d.day,
-            "dayofyear": d.dayofyear,
-            "month": d.month,
-            "quarter": d.quarter,
-            "year": d.year,
+            "dayofweek": lambda: weekday,
+            "dayofmonth": lambda: (day - months.astype("datetime64[D]")).astype(np.int64) + 1,
+            "dayofyear": lambda: (day - years.astype("datetime64[D]")).astype(np.int64) + 1,
+            "month": lambda: months.astype(np.int64) % 12 + 1,
+            "quarter": lambda: (months.astype(np.int64) % 12) // 3 + 1,
+            "year": lambda: years.astype(np.int64) + 1970,
+            "is_weekend": lambda: weekday >= 5,
+            "weekofyear": lambda: _iso_week(day, weekday),
         }
         if name in simple:
-            return np.asarray(simple[name], dtype=np.float64)
-        if name == "is_weekend":
-            return (np.asarray(d.dayofweek) >= 5).astype(np.float64)
-        if name == "weekofyear":
-            return d.isocalendar()["week"].to_numpy(dtype=np.float64)
+            return np.asarray(simple[name](), dtype=np.float64)
         return self._holiday_values(name)
 
     def _holiday_values(self, name: str) -> np.ndarray:
@@ -130,3 +133,11 @@ class CalendarLookup:
             gap = (start - h[np.maximum(j, 0)]).astype(np.float64) if len(h) else 0.0
             return np.where(found, gap, np.nan)
         raise ValueError(f"unknown calendar feature '{name}'")
+
+
+def _iso_week(day: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+    """ISO 8601 week number: the week (Monday start) holding the Thursday of `day`'s week,
+    counted from the first week holding that year's first Thursday."""
+    thursday = day + (3 - weekday).astype("timedelta64[D]")
+    year_start = thursday.astype("datetime64[Y]").astype("datetime64[D]")
+    return (thursday - year_start).astype(np.int64) // 7 + 1

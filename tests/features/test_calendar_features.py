@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.calendar_features import holiday_days, us_retail_calendar, us_retail_holidays
+from features.calendar_features import (
+    CalendarLookup,
+    holiday_days,
+    us_retail_calendar,
+    us_retail_holidays,
+)
+from features.dataset import Frequency
 
 
 @pytest.mark.parametrize(
@@ -46,3 +52,25 @@ def test_holiday_days_from_event_names() -> None:
     )
     with pytest.raises(ValueError, match="is_holiday"):
         holiday_days(calendar.drop(columns=["event_name"]))
+
+
+def test_date_parts_equal_pandas_over_four_decades() -> None:
+    """The datetime64 arithmetic (fast per request) against pandas' own date properties,
+    leap years and ISO week 53 included."""
+    first = int(np.datetime64("1995-01-01", "D").astype(np.int64))
+    last = int(np.datetime64("2035-12-31", "D").astype(np.int64))
+    lookup = CalendarLookup.build(first, last, Frequency.DAILY)
+    d = lookup.days
+    expected = {
+        "dayofweek": d.dayofweek,
+        "dayofmonth": d.day,
+        "dayofyear": d.dayofyear,
+        "month": d.month,
+        "quarter": d.quarter,
+        "year": d.year,
+        "is_weekend": d.dayofweek >= 5,
+        "weekofyear": d.isocalendar()["week"],
+    }
+    for name, values in expected.items():
+        got = lookup.features((name,), np.arange(first, last + 1))[name]
+        np.testing.assert_array_equal(got, np.asarray(values, dtype=np.float32), err_msg=name)
