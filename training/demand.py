@@ -49,7 +49,8 @@ Why this design:
   store-departments span five orders of magnitude). Seasonal lags stay in place across
   buckets (`FeatureSpec.shifted`, spec version 2). Walmart fold 2012-07-27, WMAE of P50:
   1,438 before, 1,400 with lag 52 in place, 1,345 with the level as base, 1,259 with the
-  seasonal base and lags 51-53 and 104 (MSTL 1,330); early stopping now ends at 300-600 trees instead of the cap.
+  seasonal base and lags 51-53 and 104 (MSTL 1,330); early stopping now ends at 300-600
+  trees instead of the cap.
   SHAP: the base belongs to the bias column, so features + bias = log(mean) still holds and
   the drivers explain the moves away from the series' own base.
 - **Training rows.** Gap periods (filled by cleaning, demand unknown) are dropped as targets but
