@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.data import MissingData
 from bench.machine import machine_info
 from bench.report import write_report
-from bench.section import Section
+from bench.section import Section, mode_name
 
 __all__ = ["SECTIONS", "main"]
 
@@ -71,19 +71,15 @@ def _run_one(name: str, quick: bool, out: Path) -> Section:
     try:
         section = _runner(name, quick, out)()
     except MissingData as exc:
-        section = Section(key=name, title=_TITLES[name], mode=_mode(quick), error=str(exc))
+        section = Section(key=name, title=_TITLES[name], mode=mode_name(quick), error=str(exc))
     except Exception as exc:  # one broken section must not lose the others' hour of work
         traceback.print_exc()
         error = f"{type(exc).__name__}: {exc}"
-        section = Section(key=name, title=_TITLES[name], mode=_mode(quick), error=error)
+        section = Section(key=name, title=_TITLES[name], mode=mode_name(quick), error=error)
     section.seconds = time.perf_counter() - started
     section.save(out / "sections")
     section.print()
     return section
-
-
-def _mode(quick: bool) -> str:
-    return "quick" if quick else "full"
 
 
 def _parser() -> argparse.ArgumentParser:

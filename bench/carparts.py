@@ -29,7 +29,7 @@ import pandas as pd
 
 from bench.data import data_folder
 from bench.scoring import naive_scales, score_methods
-from bench.section import Headline, Section, Table, better, frame_table, num
+from bench.section import Headline, Section, Table, better, frame_table, mode_name, num
 from bench.stat_peers import Peer, stat_forecasts
 
 __all__ = ["main", "run"]
@@ -159,7 +159,7 @@ def run(
     table["fill_p90"] = _fill_rate(rows)
     table = table.sort_values("MASE")
     no_scale = int(table["no_scale"].iloc[0])
-    section = Section(key="carparts", title="Car parts intermittent demand", mode=_mode(quick))
+    section = Section(key="carparts", title="Car parts intermittent demand", mode=mode_name(quick))
     section.setup = [
         f"{inputs['series'].nunique():,} series, train {train['ds'].min():%Y-%m} .. "
         f"{ORIGIN:%Y-%m}, test the next {HORIZON} months; {len(rows) // n_methods:,} rows "
@@ -221,10 +221,6 @@ def _judge(section: Section, table: pd.DataFrame, quick: bool) -> None:
         section.notes.append(
             f"closer to the 0.90 service level than restock_routed ({ours['csl_p90']:.3f}): {names}"
         )
-
-
-def _mode(quick: bool) -> str:
-    return "quick" if quick else "full"
 
 
 def main(argv: list[str]) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from bench.data import data_folder
-from bench.section import Headline, Section, Table, fmt, num
+from bench.section import Headline, Section, Table, fmt, mode_name, num
 
 __all__ = ["main", "run"]
 
@@ -179,7 +179,7 @@ def _add(
 def run(*, quick: bool = False, walmart: bool = True, out: Path = OUT) -> Section:
     """The decisions section (see the module docstring)."""
     started = time.perf_counter()
-    section = Section(key="decisions", title="Decisions: policy simulation", mode=_mode(quick))
+    section = Section(key="decisions", title="Decisions: policy simulation", mode=mode_name(quick))
     size, periods, rounds = ("tiny", 28, 40) if quick else ("small", None, 1000)
     work = out / "decisions-homes"
     table, curve, setup = _simulate(
@@ -204,10 +204,6 @@ def run(*, quick: bool = False, walmart: bool = True, out: Path = OUT) -> Sectio
             _add(section, "Walmart", table, curve, quick)
     section.seconds = time.perf_counter() - started
     return section
-
-
-def _mode(quick: bool) -> str:
-    return "quick" if quick else "full"
 
 
 def main(argv: list[str]) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.data import data_folder
-from bench.section import Headline, Section, fmt, frame_table, num
+from bench.section import Headline, Section, fmt, frame_table, mode_name, num
 
 __all__ = ["main", "run"]
 
@@ -48,7 +48,7 @@ def run(*, quick: bool = False, rounds: int | None = None, out: Path = OUT) -> S
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "leadtime_holdout.csv")
     n_test = int(table["n_test"].iloc[0])
-    section = Section(key="leadtime", title="SCMS supplier lead time", mode=_mode(quick))
+    section = Section(key="leadtime", title="SCMS supplier lead time", mode=mode_name(quick))
     section.setup = [
         f"{len(dataset.receipts):,} receipts with both dates; test = the last 20% by PO-sent "
         f"date ({n_test:,} receipts); LightGBM quantile model, {rounds} trees per quantile",
@@ -99,10 +99,6 @@ def _judge(section: Section, table: pd.DataFrame, quick: bool) -> None:
         "not a protocol baseline: vendor_recent_median (each vendor's last deliveries known at "
         "order time) is the naive answer to the drift the protocol warns about"
     )
-
-
-def _mode(quick: bool) -> str:
-    return "quick" if quick else "full"
 
 
 def main(argv: list[str]) -> int:

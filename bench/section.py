@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Headline", "Section", "Table", "better", "fmt", "frame_table", "num"]
+__all__ = ["Headline", "Section", "Table", "better", "fmt", "frame_table", "mode_name", "num"]
 
 
 @dataclass
@@ -100,6 +100,11 @@ class Section:
             console.print(out)
         for note in self.notes:
             console.print(f"- {note}", highlight=False)
+
+
+def mode_name(quick: bool) -> str:
+    """A section's mode as reports name it."""
+    return "quick" if quick else "full"
 
 
 def num(value: Any) -> float:

@@ -46,7 +46,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.measure import Measured, run_measured
-from bench.section import Headline, Section, Table, fmt
+from bench.section import Headline, Section, Table, fmt, mode_name
 from bench.synthetic import M5_DAYS, M5_SERIES, synthetic_chunks
 
 __all__ = ["SPEC_LAGS", "main", "run"]
@@ -373,7 +373,7 @@ def _run_here(
     series = series or (1_000 if quick else 10_000)
     days = days or (365 if quick else 1_095)
     args = argparse.Namespace(rounds=rounds or (20 if quick else 200), seed=seed, out=out)
-    section = Section(key="speed", title="Speed and memory", mode="quick" if quick else "full")
+    section = Section(key="speed", title="Speed and memory", mode=mode_name(quick))
     load_before = os.getloadavg()
     roles = ROLES if model else ROLES[:3]
     results = _measure(roles, args, series, days, repeat)

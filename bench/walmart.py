@@ -34,7 +34,7 @@ import pandas as pd
 from bench.data import data_folder
 from bench.mlforecast_peer import mlforecast_forecasts, week_of_year
 from bench.scoring import score_methods
-from bench.section import Headline, Section, Table, better, fmt, frame_table, num
+from bench.section import Headline, Section, Table, better, fmt, frame_table, mode_name, num
 from bench.stat_peers import Peer, stat_forecasts
 from bench.walmart_protocol import (
     CUTOFFS,
@@ -210,7 +210,7 @@ def run(
     rows, info = _scored_rows(train, inputs, restock, rounds, seconds, progress)
     out.mkdir(parents=True, exist_ok=True)
     rows.to_parquet(out / ROWS_FILE)
-    section = Section(key="walmart", title="Walmart weekly accuracy", mode=_mode(quick))
+    section = Section(key="walmart", title="Walmart weekly accuracy", mode=mode_name(quick))
     n_series = rows["series"].nunique()
     n_methods = rows["method"].nunique()
     section.setup = [
@@ -321,10 +321,6 @@ def _judge(section: Section, table: pd.DataFrame, quick: bool) -> None:
         winner = str(table[column].idxmin())
         if winner not in RESTOCK:
             section.notes.append(f"{winner} wins {column}: {num(table.loc[winner, column]):,.0f}")
-
-
-def _mode(quick: bool) -> str:
-    return "quick" if quick else "full"
 
 
 def main(argv: list[str]) -> int:
