@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from serving.forecast_types import UnknownSeries
+from training.demand_frame import series_blocks
 
 __all__ = ["Key", "PanelIndex"]
 
@@ -35,8 +36,7 @@ class PanelIndex:
         frame = frame.sort_values([*_KEYS, "date"], kind="stable", ignore_index=True)
         skus = frame["sku"].cat.codes.to_numpy()
         locs = frame["location"].cat.codes.to_numpy()
-        cut = np.flatnonzero((skus[1:] != skus[:-1]) | (locs[1:] != locs[:-1])) + 1
-        starts, stops = np.r_[0, cut], np.r_[cut, len(frame)]
+        starts, stops = series_blocks(frame)
         sku_names = frame["sku"].cat.categories.astype(str)[skus[starts]]
         loc_names = frame["location"].cat.categories.astype(str)[locs[starts]]
         ranges: dict[Key, tuple[int, int]] = {}

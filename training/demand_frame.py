@@ -34,6 +34,7 @@ __all__ = [
     "trim_history",
     "bucket_matrix",
     "horizon_rows",
+    "series_blocks",
     "LEVEL_FLOOR",
     "series_level",
     "union_spec",
@@ -109,7 +110,7 @@ def _unit(values: np.ndarray) -> str:
     return str(np.datetime_data(values.dtype)[0])
 
 
-def _blocks(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def series_blocks(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Start and stop row of each series; a panel keeps each series' rows together (sorted by
     series and date, as cleaning writes it), so a series is a run of equal keys."""
     n = len(panel)
@@ -128,7 +129,7 @@ def _blocks(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def trim_history(history: pd.DataFrame, keep: int) -> pd.DataFrame:
     """The last `keep` periods of each series: all a prediction reads, far less to featurise."""
-    starts, stops = _blocks(history)
+    starts, stops = series_blocks(history)
     if not len(history) or (stops - starts).max() <= keep:
         return history
     first = np.maximum(starts, stops - keep)
@@ -152,7 +153,7 @@ def extend_panel(
     """
     if len(history) == 0:
         raise ValueError("history is empty; give at least one period per series to forecast")
-    starts, stops = _blocks(history)
+    starts, stops = series_blocks(history)
     sizes = stops - starts
     total = sizes + horizon
     block = np.repeat(np.arange(len(starts)), total)
