@@ -8,6 +8,10 @@ cumulative sums and a rolling max/min a van Herk / Gil-Werman block scan; the gu
 at a series' start read NaN, never the previous series. Each panel row is gathered back through
 its flat position in the matrix, so the output keeps the input order.
 
+Pooled features (`FeatureSpec.pooled`) are the same lags and windows of the item's total over
+its locations at each date (column ITEM_TOTAL when the panel carries it, e.g. serving's one
+series' slice of the whole panel; else summed over the panel given, so pass every location).
+
 Leakage. A target feature at period t reads columns t - lag or t - offset - window + 1 .. t - offset
 (lag, offset >= 1) of its own row only: perturbing the target at t or later cannot change it.
 Rolling windows are NaN-aware and need `features.spec.min_periods(window)` observed values.
@@ -24,21 +28,25 @@ import pandas as pd
 
 from features.calendar_features import CalendarLookup
 from features.dataset import Frequency
+from features.events import aligned_lags
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec, min_periods
+from features.spec import ITEM_PREFIX, SEASON, FeatureSpec, min_periods
 from restock.progress import progress_bar
 
 __all__ = [
+    "ITEM_TOTAL",
     "KEY",
     "FeatureArrays",
     "build_features",
     "iter_feature_arrays",
+    "item_totals",
     "iter_feature_chunks",
     "output_columns",
 ]
 
 KEY: tuple[str, str, str] = ("sku", "location", "date")
 FLAGS: tuple[str, str] = ("censored", "anomaly")
+ITEM_TOTAL = "item_total"
 
 
 def output_columns(spec: FeatureSpec) -> tuple[str, ...]:
@@ -116,7 +124,21 @@ def iter_feature_arrays(
         lookup = CalendarLookup.build(
             int(days.min()), int(days.max()), spec.frequency, calendar=calendar
         )
-    return _chunks(panel, spec, starts, chunk_series, lookup, codes, progress)
+    item = item_totals(panel, spec.target) if spec.pooled else None
+    return _chunks(panel, spec, starts, chunk_series, lookup, codes, item, progress)
+
+
+def item_totals(panel: pd.DataFrame, target: str = "demand") -> np.ndarray:
+    """Per row, the item's (sku's) total target over the panel's locations at that date (NaN
+    where no location has a value); the panel's ITEM_TOTAL column when it has one."""
+    if ITEM_TOTAL in panel.columns:
+        return panel[ITEM_TOTAL].to_numpy(dtype=np.float64, na_value=np.nan)
+    values = panel[target].to_numpy(dtype=np.float64, na_value=np.nan)
+    frame = pd.DataFrame({"sku": panel["sku"].to_numpy(), "date": panel["date"].to_numpy()})
+    frame["y"] = values
+    groups = frame.groupby(["sku", "date"], sort=False, observed=True)["y"]
+    total = groups.transform("sum").to_numpy(dtype=np.float64)
+    return np.where(groups.transform("count").to_numpy() > 0, total, np.nan)
 
 
 def _chunks(
@@ -126,6 +148,7 @@ def _chunks(
     chunk_series: int,
     lookup: CalendarLookup | None,
     codes: SeriesCodes | None,
+    item: np.ndarray | None,
     progress: bool,
 ) -> Iterator[FeatureArrays]:
     n_series = len(starts) - 1
@@ -134,7 +157,8 @@ def _chunks(
             last = min(first + chunk_series, n_series)
             lo, hi = int(starts[first]), int(starts[last])
             local = starts[first : last + 1] - lo
-            target, feats = _chunk_features(panel.iloc[lo:hi], local, spec, lookup, codes)
+            pooled = None if item is None else item[lo:hi]
+            target, feats = _chunk_features(panel.iloc[lo:hi], local, spec, lookup, codes, pooled)
             yield FeatureArrays(slice(lo, hi), target, feats)
             advance(last - first)
 
@@ -209,13 +233,15 @@ class _Layout:
     shape: tuple[int, int]
     flat: np.ndarray  # int64 flat position of each row
 
+    guard: int
+
     @classmethod
     def of(cls, starts: np.ndarray, guard: int) -> _Layout:
         lengths = np.diff(starts)
         width = guard + int(lengths.max())
         series = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         pos = np.arange(int(starts[-1]), dtype=np.int64) - starts[series]
-        return cls((len(lengths), width), series * width + guard + pos)
+        return cls((len(lengths), width), series * width + guard + pos, guard)
 
     def matrix(self, values: np.ndarray) -> np.ndarray:
         out = np.full(self.shape, np.nan)
@@ -229,10 +255,15 @@ class _Windows:
     def __init__(self, values: np.ndarray, layout: _Layout) -> None:
         self.m = layout.matrix(values)
         self.flat = layout.flat
+        self.guard = layout.guard
         self._cache: dict[str, np.ndarray] = {}
 
-    def lag(self, k: int) -> np.ndarray:
-        return self.m.ravel()[self.flat - k]
+    def lag(self, k: int | np.ndarray) -> np.ndarray:
+        """The value k periods back (k per row or one for all); NaN past the guard."""
+        if isinstance(k, int):
+            return self.m.ravel()[self.flat - k]
+        inside = k <= self.guard  # further back would read the previous series' row
+        return np.where(inside, self.m.ravel()[self.flat - np.where(inside, k, 0)], np.nan)
 
     def _get(self, name: str) -> np.ndarray:
         """Computed once, on first use: 'finite', 'centred' values, the row's 'centre', and
@@ -313,18 +344,33 @@ def _chunk_features(
     spec: FeatureSpec,
     lookup: CalendarLookup | None,
     codes: SeriesCodes | None,
+    item: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The chunk's float32 target and its features in spec order."""
+    """The chunk's float32 target and its features in spec order (`item`: the rows' item
+    totals, for the pooled features)."""
     _check_dense(part, starts, spec.frequency)
     layout = _Layout.of(starts, guard=spec.max_lookback)
     target = part[spec.target].to_numpy(dtype=np.float64, na_value=np.nan)
     feats: dict[str, np.ndarray] = {}
     demand = _Windows(target, layout)
+    lags = _lags(spec, _days(part["date"])) if spec.aligned_events else {}
     for k in spec.lags:
-        feats[f"lag_{k}"] = _f32(demand.lag(k))
+        feats[f"lag_{k}"] = _f32(demand.lag(lags.get(k, k)))
     for r in spec.rolling:
         feats[r.name] = _f32(demand.rolling(r.stat, r.window, r.offset))
     del demand
+    if spec.pooled:
+        assert item is not None  # iter_feature_arrays sums them when the spec pools
+        totals = _Windows(item, layout)
+        rolls = {r.name: r for r in spec.rolling}
+        for name in spec.pooled:
+            window = rolls.get(name)
+            if window is None:
+                k = int(name.removeprefix("lag_"))
+                values = totals.lag(lags.get(k, k))
+            else:
+                values = totals.rolling(window.stat, window.window, window.offset)
+            feats[ITEM_PREFIX + name] = _f32(values)
     if lookup is not None:
         for name, values in lookup.features(spec.calendar, _days(part["date"])).items():
             feats[name] = _f32(values)
@@ -341,6 +387,23 @@ def _chunk_features(
         assert codes is not None  # iter_feature_arrays builds them when the spec has encodings
         feats[name] = codes.encode(name, part)
     return target.astype(np.float32), {name: feats.pop(name) for name in spec.feature_names}
+
+
+def _lags(spec: FeatureSpec, days: np.ndarray) -> dict[int, np.ndarray]:
+    """Per-row lags of the spec's seasonal lags aligned on its movable events."""
+    season = SEASON[spec.frequency]
+    return {
+        k: aligned_lags(
+            days,
+            k,
+            period_days=spec.frequency.days,
+            years_back=k // season,
+            events=spec.aligned_events,
+            window=spec.event_window,
+        )
+        for k in spec.lags
+        if spec.is_aligned(k)
+    }
 
 
 def _f32(values: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from features.dataset import Frequency
 from features.spec import (
     CALENDAR_FEATURES,
     ENCODINGS,
+    ITEM_PREFIX,
     PRICE_FEATURES,
     PROMO_FEATURES,
     SEASON_GROWTH,
@@ -97,8 +98,9 @@ _MAX_GROUPS = 12  # 2^G subsets per step: far above the 7 groups there are
 
 def feature_group(name: str, frequency: Frequency | str) -> str:
     """The driver group of a model feature (names of `FeatureSpec.model_names`); a relative
-    column (`lag_52_rel`) belongs with the feature it divides."""
-    name = name.removesuffix(_RELATIVE)
+    column (`lag_52_rel`) belongs with the feature it divides, a pooled one (`item_lag_52`:
+    the item over all its locations) with the same feature of the series."""
+    name = name.removesuffix(_RELATIVE).removeprefix(ITEM_PREFIX)
     if name in _FIXED:
         return _FIXED[name]
     lag = _LAG.fullmatch(name)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.build import ITEM_TOTAL, item_totals
 from serving.forecast_types import UnknownSeries
 from training.demand_frame import series_blocks
 
@@ -34,6 +35,8 @@ class PanelIndex:
         frame = pd.read_parquet(path)
         frame = frame.astype({k: "category" for k in _KEYS})
         frame = frame.sort_values([*_KEYS, "date"], kind="stable", ignore_index=True)
+        # Pooled features read the item's total over all locations; a request slices one.
+        frame[ITEM_TOTAL] = item_totals(frame)
         skus = frame["sku"].cat.codes.to_numpy()
         locs = frame["location"].cat.codes.to_numpy()
         starts, stops = series_blocks(frame)

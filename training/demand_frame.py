@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from features.build import build_features
+from features.build import ITEM_TOTAL, build_features
 from features.dataset import Frequency
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec
+from features.spec import ITEM_PREFIX, FeatureSpec
 
 __all__ = [
     "SERIES",
@@ -167,7 +167,7 @@ def extend_panel(
     dates = out["date"].to_numpy().copy()
     dates[ahead] = step_dates(out.loc[ahead, "date"], steps[ahead], frequency)
     out["date"] = dates
-    for column in ("units", "demand"):
+    for column in ("units", "demand", ITEM_TOTAL):
         if column in out.columns:
             values = out[column].to_numpy(copy=True)
             values[ahead] = np.nan
@@ -250,7 +250,17 @@ def union_spec(base: FeatureSpec, buckets: tuple[Bucket, ...]) -> FeatureSpec:
     specs = [base.shifted(bucket.last) for bucket in buckets]
     lags = sorted({k for spec in specs for k in spec.lags})
     rolling = tuple(dict.fromkeys(r for spec in specs for r in spec.rolling))
-    return replace(base, lags=tuple(lags), rolling=rolling, level=(), seasonal=(), relative=())
+    pooled = tuple(dict.fromkeys(n for spec in specs for n in spec.pooled))
+    return replace(
+        base,
+        lags=tuple(lags),
+        rolling=rolling,
+        level=(),
+        seasonal=(),
+        relative=(),
+        pooled=pooled,
+        pooling=0.0,
+    )
 
 
 def horizon_rows(
@@ -292,21 +302,36 @@ def horizon_rows(
 
 
 def series_level(x: np.ndarray, base: FeatureSpec) -> np.ndarray | None:
-    """Each row's base forecast (see `FeatureSpec.level` / `seasonal`), floored at LEVEL_FLOOR,
-    from a matrix whose leading columns are `base.feature_names`; None when the spec sets no
-    level."""
+    """Each row's base forecast (see `FeatureSpec.level` / `seasonal` / `pooling`), floored at
+    LEVEL_FLOOR, from a matrix whose leading columns are `base.feature_names`; None when the
+    spec sets no level."""
     if not base.level:
         return None
     column = _columns(x, base)
     level = np.full(len(x), np.nan)
     for name in base.level:
         level = np.where(np.isnan(level), column(name), level)
-    if base.seasonal:
-        same, _, _ = base.seasonal
-        seasonal = column(same) * _growth(x, base)
-        level = np.where(np.isfinite(seasonal) & (seasonal > LEVEL_FLOOR), seasonal, level)
+    # Seasons whose growth is known are averaged; where none is, the first one ungrown.
+    total, known = np.zeros(len(x)), np.zeros(len(x))
+    first: np.ndarray | None = None
+    for triple in _triples(base):
+        back = _season_back(x, base, triple)
+        growth = _growth(x, base, triple)
+        grown = back * np.where(np.isnan(growth), 1.0, growth)
+        first = grown if first is None else first
+        ok = np.isfinite(grown) & (grown > LEVEL_FLOOR) & np.isfinite(growth)
+        total += np.where(ok, grown, 0.0)
+        known += ok
+    if first is not None:
+        fallback = np.where(np.isfinite(first) & (first > LEVEL_FLOOR), first, level)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = np.where(known > 0, total / known, fallback)
     level = np.where(np.isfinite(level), level, LEVEL_FLOOR)
     return np.maximum(level, LEVEL_FLOOR)
+
+
+def _triples(base: FeatureSpec) -> list[tuple[str, ...]]:
+    return [base.seasonal[i : i + 3] for i in range(0, len(base.seasonal), 3)]
 
 
 def _columns(x: np.ndarray, base: FeatureSpec) -> Callable[[str], np.ndarray]:
@@ -314,14 +339,31 @@ def _columns(x: np.ndarray, base: FeatureSpec) -> Callable[[str], np.ndarray]:
     return lambda name: x[:, names.index(name)].astype(np.float64)
 
 
-def _growth(x: np.ndarray, base: FeatureSpec) -> np.ndarray:
-    """Recent mean over the same mean a season earlier, within GROWTH_BOUNDS (1 when unknown):
-    the year-on-year change a seasonal base carries forward."""
+def _season_back(x: np.ndarray, base: FeatureSpec, triple: tuple[str, ...]) -> np.ndarray:
+    """The same period a season back: the series' own value, or with `pooling` that share of
+    its mean then shaped like its item's total (the item's value over the item's mean), when
+    the item's are known. Walmart bases, 3 folds: WMAE 1,608 own, 1,486 with 0.3 pooled."""
     column = _columns(x, base)
-    _, recent, earlier = base.seasonal
+    same, _, earlier = triple
+    own = column(same)
+    pooled = {same, earlier} <= set(base.pooled)
+    if not (base.pooling and pooled):
+        return own
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shape = column(ITEM_PREFIX + same) / column(ITEM_PREFIX + earlier)
+    shaped = column(earlier) * shape
+    mixed = (1.0 - base.pooling) * own + base.pooling * shaped
+    return np.where(np.isfinite(shaped), mixed, own)
+
+
+def _growth(x: np.ndarray, base: FeatureSpec, triple: tuple[str, ...]) -> np.ndarray:
+    """Recent mean over the same mean a season earlier, within GROWTH_BOUNDS (NaN when
+    unknown): the change since a season back that a seasonal base carries forward."""
+    column = _columns(x, base)
+    _, recent, earlier = triple
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = column(recent) / np.maximum(column(earlier), LEVEL_FLOOR)
-    return np.clip(np.where(np.isfinite(growth), growth, 1.0), *GROWTH_BOUNDS)
+    return np.where(np.isfinite(growth), np.clip(growth, *GROWTH_BOUNDS), np.nan)
 
 
 def with_relative(x: np.ndarray, base: FeatureSpec) -> np.ndarray:
@@ -335,5 +377,6 @@ def with_relative(x: np.ndarray, base: FeatureSpec) -> np.ndarray:
     columns = [names.index(name) for name in base.relative]
     derived = [x[:, columns] / level[:, None]]
     if base.seasonal:
-        derived.append(_growth(x, base)[:, None])
+        growth = _growth(x, base, _triples(base)[0])
+        derived.append(np.where(np.isnan(growth), 1.0, growth)[:, None])
     return np.concatenate([x, *(d.astype(np.float32) for d in derived)], axis=1)

@@ -335,3 +335,55 @@ def test_missing_columns_are_named() -> None:
 def test_empty_panel_gives_empty_frame() -> None:
     out = build_features(make_panel(TOY).iloc[:0], TOY_SPEC)
     assert len(out) == 0 and tuple(out.columns) == output_columns(TOY_SPEC)
+
+
+POOLED = FeatureSpec(
+    frequency=Frequency.DAILY,
+    lags=(1, 2),
+    rolling=(RollingFeature(2, "mean"),),
+    pooled=("lag_2", "roll_mean_2"),
+)
+# Item A at two stores (S2 starts a day later), item B alone.
+ITEMS = {
+    ("A", "S1"): ("2024-01-01", [1, 2, 3, 4, 5]),
+    ("A", "S2"): ("2024-01-02", [10, 20, 30, 40]),
+    ("B", "S1"): ("2024-01-01", [7, 7, 7]),
+}
+
+
+def test_pooled_features_read_the_items_total_over_its_locations() -> None:
+    built = build_features(make_panel(ITEMS), POOLED)
+    assert list(built.columns[-2:]) == ["item_lag_2", "item_roll_mean_2"]
+    # Item A's total by day: 1, 12, 23, 34, 45 (S2 joins on day 2).
+    a_total = [NAN, NAN, 1, 12, 23]
+    np.testing.assert_allclose(built["item_lag_2"].iloc[:5], a_total)
+    np.testing.assert_allclose(built["item_lag_2"].iloc[5:9], [NAN, NAN, 12, 23])
+    np.testing.assert_allclose(built["item_lag_2"].iloc[9:], [NAN, NAN, 7])
+    # A series reads the item's totals over its own dates only: S2 has no day 1.
+    np.testing.assert_allclose(built["item_roll_mean_2"].iloc[5:9], [NAN, 12, 17.5, 28.5])
+
+
+def test_a_given_item_total_column_wins_over_the_panels_own_sum() -> None:
+    """Serving featurises one series' slice: it brings the item totals of the whole panel."""
+    panel = make_panel(ITEMS)
+    whole = build_features(panel, POOLED)
+    alone = panel[panel["location"] == "S2"].copy()
+    alone["item_total"] = panel.groupby(["sku", "date"], observed=True)["demand"].transform("sum")
+    one = build_features(alone.reset_index(drop=True), POOLED)
+    np.testing.assert_array_equal(one["item_lag_2"], whole["item_lag_2"].iloc[5:9])
+    summed_alone = build_features(alone.drop(columns="item_total").reset_index(drop=True), POOLED)
+    assert not np.allclose(summed_alone["item_lag_2"].iloc[2:], one["item_lag_2"].iloc[2:])
+
+
+def test_pooled_features_do_not_leak_any_locations_future() -> None:
+    panel = make_panel(ITEMS)
+    before = build_features(panel, POOLED)
+    later = panel["date"] >= pd.Timestamp("2024-01-04")
+    panel.loc[later, "demand"] = 1e6
+    after = build_features(panel, POOLED)
+    keep = ~later.to_numpy()
+    for name in ("item_lag_2", "item_roll_mean_2"):
+        np.testing.assert_array_equal(before[name][keep], after[name][keep])
+    # ...and a row on the 4th reads nothing of the 4th either.
+    fourth = (panel["date"] == pd.Timestamp("2024-01-04")).to_numpy()
+    np.testing.assert_array_equal(before["item_lag_2"][fourth], after["item_lag_2"][fourth])

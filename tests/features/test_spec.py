@@ -89,7 +89,7 @@ def test_fingerprints_of_all_changes_are_distinct() -> None:
     ("frequency", "lags", "lookback", "calendar_head"),
     [
         (Frequency.DAILY, (1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364), 364, "dayofweek"),
-        (Frequency.WEEKLY, (1, 2, 3, 4, 8, 13, 51, 52, 53, 104), 104, "weekofyear"),
+        (Frequency.WEEKLY, (1, 2, 3, 4, 8, 13, 51, 52, 53, 104), 116, "weekofyear"),
         (Frequency.MONTHLY, (1, 2, 3, 6, 12), 12, "month"),
     ],
 )
@@ -217,3 +217,34 @@ def test_spec_is_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         BASE.lags = (1,)  # type: ignore[misc]
     assert {BASE: 1}[default_spec("daily")] == 1
+
+
+def test_shifted_moves_pooled_features_with_their_own() -> None:
+    spec = default_spec(Frequency.WEEKLY)
+    moved = spec.shifted(13)
+    assert moved.pooled == ("lag_52", "roll_mean_13_lag64", "lag_104", "roll_mean_13_lag116")
+    assert moved.pooling == 0.0 and moved.seasonal == ()
+    names = moved.feature_names
+    assert [n for n in names if n.startswith("item_")] == [f"item_{n}" for n in moved.pooled]
+    assert len(names) == len(spec.feature_names)  # position by position onto the base names
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"pooled": ("month",)}, "pooled"),
+        ({"pooling": 1.5}, "pooling"),
+        ({"seasonal": ("lag_52", "roll_mean_13", "roll_mean_13_lag52", "lag_104")}, "triples"),
+    ],
+)
+def test_pooled_and_seasonal_fields_are_checked(change: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(default_spec(Frequency.WEEKLY), **change)
+
+
+def test_pooling_is_part_of_the_fingerprint_only_when_set() -> None:
+    spec = default_spec(Frequency.WEEKLY)
+    assert json.loads(spec.to_json())["pooling"] == 0.3
+    assert replace(spec, pooling=0.5).fingerprint() != spec.fingerprint()
+    assert "pooling" not in json.loads(default_spec(Frequency.DAILY).to_json())
+    assert FeatureSpec.from_json(spec.to_json()) == spec

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from features.ingest import validate_dataset
 from features.loaders.demo import DemoConfig, generate_demo
 from features.series_codes import SeriesCodes
 from features.spec import FeatureSpec, default_spec
+from serving.panel_index import PanelIndex
 from training.demand import DemandModel
 from training.demand_frame import (
     Bucket,
@@ -358,12 +360,17 @@ def _no_base() -> FeatureSpec:
     return replace(default_spec(Frequency.WEEKLY), level=(), seasonal=(), relative=())
 
 
-def test_the_weekly_default_corrects_a_seasonal_base() -> None:
+def _one_season() -> FeatureSpec:
+    spec = default_spec(Frequency.WEEKLY)
+    return replace(spec, seasonal=spec.seasonal[:3], pooled=(), pooling=0.0)
+
+
+def test_a_seasonal_base_grows_the_same_week_last_year() -> None:
     """Base = the same week last year x the year-on-year growth of 13-week means (bounded),
     the recent level where last year is unknown; growth is a model column."""
     weekly = _weekly_panel()
-    spec = default_spec(Frequency.WEEKLY)
-    model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
+    spec = _one_season()
+    model = DemandModel.fit(weekly, Frequency.WEEKLY, spec=spec, params=FAST, num_boost_round=10)
     frame = model.prediction_frame(weekly)
     x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
     col = {n: x[:, j].astype(np.float64) for j, n in enumerate(model.feature_names)}
@@ -378,6 +385,62 @@ def test_the_weekly_default_corrects_a_seasonal_base() -> None:
     x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
     level = x[:, spec.feature_names.index("roll_mean_13")]
     np.testing.assert_allclose(np.exp(model.offset(x)), level, rtol=1e-5)
+
+
+def test_the_weekly_default_averages_two_seasons_partly_pooled_over_locations() -> None:
+    """Each season back: 0.7 x the series' own week + 0.3 x its 13-week mean then shaped like
+    the item's total over its stores, grown by the change of the mean since; the two seasons
+    averaged where both growths are known, last year alone where two years back is not."""
+    one = _weekly_panel()
+    two = one.assign(location="store2", demand=(one["demand"] * 3 + 5).astype(np.float32))
+    weekly = pd.concat([one, two], ignore_index=True).sort_values(["sku", "location", "date"])
+    weekly = weekly.reset_index(drop=True)
+    model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
+    spec = model.feature_spec
+    assert spec.pooling == 0.3
+    for history, both_known in (
+        (weekly, True),
+        (weekly.groupby(["sku", "location"]).tail(110), False),
+    ):
+        frame = model.prediction_frame(history.reset_index(drop=True))
+        x = frame[list(model.feature_names)].to_numpy(dtype=np.float32)
+        col = {n: x[:, j].astype(np.float64) for j, n in enumerate(model.feature_names)}
+        total = pd.Series(col["lag_52"]).groupby([frame["sku"], frame["date"]]).transform("sum")
+        np.testing.assert_allclose(col["item_lag_52"], total, rtol=1e-5)
+
+        def season(k: int, col: dict[str, np.ndarray] = col) -> tuple[np.ndarray, np.ndarray]:
+            earlier = col[f"roll_mean_13_lag{k}"]
+            shaped = earlier * col[f"item_lag_{k}"] / col[f"item_roll_mean_13_lag{k}"]
+            growth = np.clip(col["roll_mean_13"] / earlier, 0.5, 2.0)
+            return (0.7 * col[f"lag_{k}"] + 0.3 * shaped) * growth, growth
+
+        last, _ = season(52)
+        before, growth = season(104)
+        assert np.isfinite(growth).all() == both_known
+        expected = np.where(np.isfinite(growth), (last + before) / 2, last)
+        np.testing.assert_allclose(np.exp(model.offset(x)), expected, rtol=1e-4)
+    _assert_additive(model, frame, model.contributions(frame))
+
+
+def test_one_series_served_from_the_panel_index_forecasts_as_in_the_whole_panel(
+    tmp_path: Path,
+) -> None:
+    """Pooled features need every location's sales: serving's index carries the item totals,
+    so one series' slice forecasts exactly what the plan's whole-panel predict does."""
+    one = _weekly_panel()
+    two = one.assign(location="store2", demand=(one["demand"] * 2).astype(np.float32))
+    weekly = pd.concat([one, two], ignore_index=True)
+    model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
+    whole = model.predict(weekly)
+    weekly.to_parquet(tmp_path / "panel.parquet")
+    index = PanelIndex.load(tmp_path / "panel.parquet", "v1")
+    keep = model.feature_spec.max_lookback + model.horizon + 1
+    served = model.predict(index.history([("sku2", "store2")], keep))
+    expected = whole[(whole["sku"] == "sku2") & (whole["location"] == "store2")]
+    columns = list(QUANTILE_COLUMNS)
+    np.testing.assert_allclose(served[columns], expected[columns], rtol=1e-6)
+    alone = model.predict(weekly[(weekly["sku"] == "sku2") & (weekly["location"] == "store2")])
+    assert not np.allclose(alone[columns], expected[columns])  # the totals did matter
 
 
 @pytest.mark.parametrize(
