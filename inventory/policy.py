@@ -13,6 +13,10 @@ Rules (Silver, Pyke & Thomas, ch. 6, (R, s, S) by the simple sequential method):
   (the lot adds cycle stock, not safety); it is negative when the target needs less than the
   mean, e.g. a low target on skewed demand.
 - Order at a review when position <= s, quantity S - position (unrounded; `ordering` rounds).
+
+`plan_orders` sizes by the rules above; `policy_numbers` takes a protection level found
+elsewhere (the planner's lost-sales fill-rate level, `inventory.lost_sales`) and derives the
+rest from the same demand samples.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ __all__ = [
     "inventory_position",
     "order_decision",
     "plan_orders",
+    "policy_numbers",
     "protection_level",
     "reorder_levels",
     "safety_stock",
@@ -172,7 +177,20 @@ def plan_orders(
     if len(listed) != n:
         raise ValueError(f"got {len(listed)} service targets for {n} series")
     csl, fill = target_arrays(listed)
-    levels = reorder_levels(protection_level(demand, csl, fill), lot_size)
+    return policy_numbers(demand, position, protection_level(demand, csl, fill), lot_size)
+
+
+def policy_numbers(
+    demand: LeadTimeDemand,
+    position: ArrayLike,
+    protection: ArrayLike,
+    lot_size: ArrayLike = 0.0,
+) -> PolicyNumbers:
+    """The (R, s, S) decision and its numbers per series at given protection levels (s), e.g.
+    ones found by simulating the policy rather than by `protection_level`; expected demand,
+    safety stock and stockout risks are read from the `demand` samples."""
+    n = demand.over_lead_time_and_review.shape[0]
+    levels = reorder_levels(np.array(np.broadcast_to(_array(protection), (n,))), lot_size)
     ip = np.broadcast_to(_array(position), (n,))
     decision = order_decision(ip, levels.reorder_point, levels.order_up_to)
     mean = demand.mean()

@@ -3,12 +3,17 @@ suggested POs in the queue, each line with the numbers and flags behind it.
 
 Order of work at one review date (DESIGN.md section 5):
 
-1. stores: demand over lead time + review from the champion's quantiles (Monte Carlo with the
-   lane's lead-time distribution), (R, s, S) at the store's segment target made stricter by its
-   customer tier, rounded to packs (and MOQ when a supplier ships directly);
+1. stores: an (R, S) policy at the store's segment target made stricter by its customer tier:
+   S = the lowest level whose lost-sales run on Monte-Carlo demand paths (the champion's
+   quantiles, the lane's lead-time distribution) meets the fill-rate target, the forecasts
+   recalibrated per XYZ class by how earlier plans' logged forecasts turned out
+   (`planning.plan_calibration`); the CSL quantile of demand over lead time + review for a
+   target without a fill rate (`planning.decide`); rounded to packs (and MOQ when a supplier
+   ships directly);
 2. DC stock is shared among the store requests it cannot all cover (tiers, then fair share);
-3. DCs: demand = the sum of their stores' demand, target = the strictest among those stores,
-   supplier lead times from the lead-time champion (else the lanes' recent receipts), MOQ/pack;
+3. DCs: demand = the sum of their stores' demand (used as it is: the log scores store
+   forecasts only), target = the strictest among those stores, supplier lead times from the
+   lead-time champion (else the lanes' recent receipts), MOQ/pack;
 4. an optional budget cap on supplier lines, flags, then one transaction into the PO queue.
 
 `build_plan` computes without writing; `plan_replenishment` writes it.
@@ -49,6 +54,7 @@ from planning.forecasts import SeriesForecasts, forecast_series
 from planning.inputs import PlanningInputs, load_inputs
 from planning.lead_times import lane_lead_times, transfer_lead_times
 from planning.overrides import Overrides, apply_overrides, horizon_dates
+from planning.plan_calibration import plan_calibration
 from planning.stages import StageInput, allocate_transfers, dc_stage_input, decide_stage
 from planning.targets import service_targets
 from restock.settings import Settings
@@ -283,12 +289,23 @@ def build_plan(
     store_targets = [
         targets.lookup(s, t) for s, t in zip(stores["segment"], stores["tier"], strict=True)
     ]
+    calibration = plan_calibration(
+        queue.engine,
+        inputs.panel,
+        stores[_KEYS],
+        stores["segment"].astype("str").str[1:2].tolist(),
+        model_name=DEMAND_MODEL,
+        review_date=inputs.review_date,
+        seed=settings.planning.seed,
+    )
+    notes.append(f"store fill-rate levels: {calibration.describe()}")
     stage = StageInput(
         series=stores,
         quantiles=forecasts.quantiles,
         levels=forecasts.levels,
         lead_days=_lead_days(stores, inputs, leadtime, settings),
         targets=store_targets,
+        calibration=calibration.table,
     )
     store_table = decide_stage(stage, period_days=period_days, sampling=sampling)
     store_table = allocate_transfers(

@@ -16,7 +16,11 @@ Set-up (stated, so the numbers can be judged):
   on the periods sold since (`forecast_calibration`); s = S = the level meeting the series'
   fill-rate target (segment target, stricter customer tier) when unmet demand is lost, found
   by running the policy on Monte-Carlo demand paths with the lane's lead-time distribution
-  (`inventory.lost_sales`: the backorder formula overshoots a lost-sales fill rate).
+  (`inventory.lost_sales`: the backorder formula overshoots a lost-sales fill rate), sized by
+  the planner's own `planning.decide.fill_rate_order_up_to` (the plan calibrates from its
+  forecast log instead, `planning.plan_calibration`). A target without a fill rate is held
+  to its cycle service level as a fill rate here (the planner would use the CSL quantile; the
+  default customer tiers give every target a fill rate).
 - Warm-up: the lead time plus one review before the window is replayed with the first review's
   levels and not measured, so the window opens with orders in transit, not a full shelf.
 - **z·sqrt(L)·σ**: S = μ(L+R) + z σ sqrt(L+R) with z from the segment's cycle service level, μ
@@ -35,9 +39,8 @@ import pandas as pd
 
 from features.series_codes import SeriesCodes
 from inventory.classic_policies import min_max_policy, order_up_to_policy, precomputed_policy
-from inventory.lost_sales import lost_sales_order_up_to
 from inventory.simulation import LeadTimeDistribution, SimulationResult, simulate
-from planning.decide import MonteCarlo
+from planning.decide import MonteCarlo, fill_rate_order_up_to
 from planning.forecast_calibration import PitHistory
 from planning.inputs import PlanningInputs
 from planning.launches import analogue_quantiles
@@ -102,7 +105,8 @@ def _restock_levels(
     xyz = series["segment"].astype("str").str[1:2].to_numpy()
     pits = PitHistory(groups=xyz, seed=settings.planning.seed)
     horizon, frequency = model.horizon, pd.Timedelta(dates[1] - dates[0])
-    rho = MonteCarlo.from_settings(settings.planning).rho_for(series["segment"], len(series))
+    sampling = MonteCarlo.from_settings(settings.planning)
+    segments = series["segment"].astype("str").tolist()
     order = keys.astype("str").apply(tuple, axis=1).tolist()
     category = series["category"].fillna("").astype("str").to_numpy()
     location = series["location"].astype("str").to_numpy()
@@ -133,17 +137,18 @@ def _restock_levels(
             )
             filled = analogue_quantiles(padded[rows], rows < len(cube), category, location, launch)
             pits.observe(actual, t)
-            solved = lost_sales_order_up_to(
+            # The planner's own sizing rule (`planning.decide`), one seed per review.
+            solved = fill_rate_order_up_to(
                 filled,
                 quantiles,
                 lead,
                 LEAD_TIME_LEVELS,
-                review,
-                np.stack([_scaled(fill, scale) for scale in SCALES]),
-                n_samples=settings.planning.n_samples,
-                seed=settings.planning.seed + j,
-                rho=rho,
+                review_period=np.full(len(keys), review),
+                fill_rates=np.stack([_scaled(fill, scale) for scale in SCALES]),
+                sampling=sampling,
+                segments=segments,
                 calibration=pits.table(),
+                seed_offset=j,
             )
             pits.record(t, filled, quantiles)
             for k, scale in enumerate(SCALES):

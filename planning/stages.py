@@ -25,19 +25,23 @@ _KEYS = ["sku", "location"]
 
 @dataclass
 class StageInput:
-    """Series of one stage: attributes (`series`), demand cube, lead times (days) and targets."""
+    """Series of one stage: attributes (`series`), demand cube, lead times (days), targets and
+    the forecasts' calibration."""
 
     series: pd.DataFrame  # sku, location, segment, source, source_kind, unit_cost, pack, moq, ...
     quantiles: np.ndarray  # (N, H, Q) per-period demand
     levels: tuple[float, ...]
     lead_days: pd.DataFrame  # row-aligned: p10 ... p95 (days) and `source`
     targets: list[ServiceTarget]
+    # (N, len(inventory.calibration.GRID)) PIT maps of the forecasts; None: used as they are.
+    calibration: np.ndarray | None = None
 
 
 def decide_stage(
     stage: StageInput, *, period_days: int, sampling: MonteCarlo, apply_moq: bool = True
 ) -> pd.DataFrame:
-    """Policy numbers and rounded quantities per series of the stage."""
+    """Policy numbers and rounded quantities per series of the stage (`review_decisions`: the
+    lost-sales fill-rate level, or the CSL quantile for a target without a fill rate)."""
     series = stage.series.reset_index(drop=True)
     lead_periods = stage.lead_days[level_columns()].to_numpy(dtype=np.float64) / period_days
     review = np.array([t.review_period or 1 for t in stage.targets], dtype=np.float64)
@@ -57,6 +61,7 @@ def decide_stage(
         moq=moq,
         sampling=sampling,
         segments=series["segment"].astype("str").tolist() if "segment" in series else None,
+        calibration=stage.calibration,
     )
     numbers = decisions.numbers
     out = series.copy()

@@ -89,8 +89,10 @@ def test_stockout_probability(position: float, risk: float, risk_after: float) -
 
 
 def test_fill_rate_target_on_degenerate_demand() -> None:
-    # D_{L+R} = 30, D_L = 20, a cycle's demand 10: shortage per cycle (30 - S) - 0 for S >= 20
-    # must be at most 5% of 10 = 0.5, so S = 29.5; from position 12: 17.5 -> 4 packs of 5.
+    # S is the lost-sales level (test_decide_lost_sales). Demand exactly 10 a period, L = 2,
+    # R = 1: the shelf sells 10, 10 and S - 20 in turn, and the cycle the solver measures is
+    # such a short one, so 5% of 10 short needs S = 29.5 (as with backorders here); from
+    # position 12: 17.5 -> 4 packs of 5.
     target = ServiceTarget(cycle_service_level=None, fill_rate=0.95, review_period=1)
     out = _decide([12.0], pack=5, target=target)
     assert out.numbers.order_up_to.tolist() == pytest.approx([29.5])

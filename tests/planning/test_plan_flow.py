@@ -88,6 +88,23 @@ def test_plan_is_reproducible_and_respects_packs_moq_and_dc_stock(home: Path) ->
     assert np.isfinite(first["expected_demand"]).all()
 
 
+def test_store_levels_are_solved_on_the_logged_calibration(home: Path) -> None:
+    """The first plan's forecasts met the sales since: the plan scores them for its calibration
+    (too few on the tiny demo for a map, and it says so), and S is an (R, S) level whose
+    numbers hang together."""
+    settings = _settings(home)
+    result = build_plan(settings, inputs=load_inputs(settings))
+    said = [n for n in result.notes if n.startswith("store fill-rate levels:")]
+    assert len(said) == 1 and "earlier plans' forecasts scored on the sales since" in said[0]
+    assert "fewer than 200 PITs" in said[0] or "(map)" in said[0]
+    table = result.table
+    np.testing.assert_allclose(table["reorder_point"], table["order_up_to"])
+    np.testing.assert_allclose(
+        table["safety_stock"], table["order_up_to"] - table["expected_demand"]
+    )
+    assert (table["order_up_to"] >= 0).all() and (table["quantity"] > 0).any()
+
+
 def test_replanning_supersedes_undecided_orders(home: Path) -> None:
     settings = _settings(home)
     queue = PurchaseOrderQueue(settings.database)
