@@ -30,18 +30,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from inventory.ordering import cap_to_budget
-from monitoring.alerts import Alerts
 from monitoring.forecast_log import forecasts_from_cube, record_forecasts
 from orders.domain import (
-    Allocation,
-    Driver,
-    Explanation,
     LineDraft,
     PlanDraft,
     PlanRecord,
     PlanSummary,
     SeriesReview,
-    ServiceKind,
     SourceKind,
     money,
 )
@@ -49,10 +44,10 @@ from orders.policy_store import ApprovalPolicyStore
 from orders.repository import PurchaseOrderQueue
 from orders.thresholds import ApprovalThresholds
 from planning.decide import MonteCarlo
-from planning.flags import busiest_window, forecast_changed, line_flags, under_drift_alert
 from planning.forecasts import SeriesForecasts, forecast_series
 from planning.inputs import PlanningInputs, load_inputs
 from planning.lead_times import lane_lead_times, transfer_lead_times
+from planning.lines import line_explanation, plan_flags
 from planning.overrides import Overrides, apply_overrides, horizon_dates
 from planning.plan_calibration import plan_calibration
 from planning.stages import StageInput, allocate_transfers, dc_stage_input, decide_stage
@@ -177,76 +172,6 @@ def _cap_budget(table: pd.DataFrame, budget: float | None, notes: list[str]) -> 
     return table
 
 
-def _flag(
-    table: pd.DataFrame, inputs: PlanningInputs, settings: Settings, previous: dict
-) -> pd.Series:
-    keys = list(zip(table["sku"].astype("str"), table["location"].astype("str"), strict=True))
-    expected = table["expected_demand"].to_numpy(dtype=np.float64)
-    changed = forecast_changed(expected, keys, previous, settings.planning.forecast_change)
-    active = Alerts(settings.database).active()
-    drift = under_drift_alert(active, keys, table["segment"].astype("str").tolist())
-    # A DC's history is the sum of its stores' sales.
-    panel = inputs.panel.astype({"sku": "str", "location": "str"})
-    parents = inputs.dataset.locations
-    parents = parents[parents["parent"].notna()]
-    parent_of = dict(
-        zip(parents["location"].astype("str"), parents["parent"].astype("str"), strict=True)
-    )
-    dc_panel = panel.assign(location=panel["location"].map(parent_of))
-    dc_panel = dc_panel[dc_panel["location"].notna()]
-    dc_sums = dc_panel.groupby(["sku", "location", "date"])["demand"].sum().reset_index()
-    history = pd.concat([panel[[*_KEYS, "date", "demand"]], dc_sums], ignore_index=True)
-    per_year = inputs.frequency.periods_per_year
-    windows = table["protection_periods"].to_numpy()
-    busiest = busiest_window(history, table[_KEYS], windows, periods_back=per_year)
-    far = (table["quantity"].to_numpy() > settings.planning.far_above_history * busiest) & (
-        busiest > 0
-    )
-    flags = line_flags(
-        changed=changed,
-        new_item=(table["lifecycle"].astype("str") == "new").to_numpy(),
-        drift=drift,
-        far_above=far,
-        shortfall=table["short"].fillna(False).to_numpy(dtype=bool),
-    )
-    return pd.Series(flags, index=table.index)
-
-
-def _explanation(row: pd.Series, versions: tuple[str, str | None], drivers: dict) -> Explanation:
-    allocation = None
-    if row["source_kind"] == "dc" and bool(row["short"]):
-        allocation = Allocation(
-            requested=int(row["requested"]),
-            allocated=int(row["allocated"]),
-            tier=int(row["priority"]),
-        )
-    key = (str(row["sku"]), str(row["location"]))
-    return Explanation(
-        inventory_position=float(row["on_hand"] + row["on_order"] - row["backorders"]),
-        on_hand=float(row["on_hand"]),
-        on_order=float(row["on_order"]),
-        backorders=float(row["backorders"]),
-        expected_demand=float(row["expected_demand"]),
-        safety_stock=float(row["safety_stock"]),
-        reorder_point=float(row["reorder_point"]),
-        order_up_to=float(row["order_up_to"]),
-        lead_time_p50=float(row["lead_time_p50"]),
-        lead_time_p90=float(row["lead_time_p90"]),
-        review_period=float(row["review_days"]),
-        service_target=float(row["service_target"]),
-        service_kind=ServiceKind(row["service_kind"]),
-        stockout_probability=float(row["stockout_probability"]),
-        segment=str(row["segment"]),
-        forecast_model_version=versions[0],
-        leadtime_model_version=str(row["lead_time_source"]),
-        drivers=tuple(
-            Driver(feature=str(d["feature"]), contribution=float(d["contribution"]))
-            for d in drivers.get(key, [])
-        ),
-        allocation=allocation,
-    )
-
-
 def build_plan(
     settings: Settings,
     *,
@@ -341,7 +266,7 @@ def build_plan(
     table = pd.concat(tables, ignore_index=True)
     table = _cap_budget(table, settings.planning.budget, notes)
     previous = queue.previous_expected_demand(before=inputs.review_date.date())
-    table["flags"] = _flag(table, inputs, settings, previous)
+    table["flags"] = plan_flags(table, inputs, settings, previous)
     versions = (f"{DEMAND_MODEL} v{demand.version}", None)
     lines = []
     for _, row in table[table["quantity"] > 0].iterrows():
@@ -355,7 +280,7 @@ def build_plan(
                 pack_size=int(row["pack_size"]),
                 moq=int(row["moq"]),
                 unit_cost=money(float(row["unit_cost"]) if pd.notna(row["unit_cost"]) else 0.0),
-                explanation=_explanation(row, versions, forecasts.drivers),
+                explanation=line_explanation(row, versions, forecasts.drivers),
                 flags=tuple(row["flags"]),
             )
         )

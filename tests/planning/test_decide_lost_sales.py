@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import norm
 
 from inventory.calibration import GRID, identity_table, pit_table
-from inventory.lead_time_demand import sample_lead_time_demand
+from inventory.lead_time_demand import LeadTimeDemand, sample_lead_time_demand
 from inventory.lost_sales import lost_sales_order_up_to
 from inventory.policy import plan_orders, stockout_probability
 from inventory.service_targets import ServiceTarget
@@ -85,16 +85,7 @@ def test_fill_rate_targets_get_the_lost_sales_level() -> None:
     np.testing.assert_allclose(numbers.order_up_to, direct)
     np.testing.assert_array_equal(numbers.reorder_point, numbers.order_up_to)  # (R, S): s = S
     # Everything but S is read from the same lead-time demand samples as before.
-    demand = sample_lead_time_demand(
-        QUANTILES,
-        LEVELS,
-        LEAD,
-        LEAD_LEVELS,
-        np.ones(5),
-        n_samples=300,
-        seed=4,
-        rho=[0, 0.3] * 2 + [0],
-    )
+    demand = _samples()
     np.testing.assert_allclose(numbers.expected_demand, demand.mean())
     np.testing.assert_allclose(numbers.safety_stock, direct - demand.mean())
     gap = np.maximum(direct - POSITION, 0.0)
@@ -106,6 +97,20 @@ def test_fill_rate_targets_get_the_lost_sales_level() -> None:
     np.testing.assert_allclose(
         numbers.stockout_risk_after_order,
         stockout_probability(demand.over_lead_time_and_review, POSITION + numbers.quantity),
+    )
+
+
+def _samples() -> LeadTimeDemand:
+    """The lead-time demand samples `_decide` draws (same seed, size and rho per series)."""
+    return sample_lead_time_demand(
+        QUANTILES,
+        LEVELS,
+        LEAD,
+        LEAD_LEVELS,
+        np.ones(5),
+        n_samples=300,
+        seed=4,
+        rho=[0, 0.3] * 2 + [0],
     )
 
 
@@ -125,16 +130,7 @@ def test_lost_sales_level_is_below_the_backorder_level() -> None:
 def test_csl_only_targets_keep_the_csl_quantile(csl: float) -> None:
     targets = [ServiceTarget(cycle_service_level=csl, fill_rate=None, review_period=1)] * 5
     out = _decide(targets, calibration=_too_narrow())  # the map serves fill-rate levels only
-    demand = sample_lead_time_demand(
-        QUANTILES,
-        LEVELS,
-        LEAD,
-        LEAD_LEVELS,
-        np.ones(5),
-        n_samples=300,
-        seed=4,
-        rho=[0, 0.3] * 2 + [0],
-    )
+    demand = _samples()
     before = plan_orders(demand, POSITION, targets)
     for name in ("order_up_to", "reorder_point", "safety_stock", "quantity", "stockout_risk"):
         np.testing.assert_array_equal(getattr(out.numbers, name), getattr(before, name), name)
