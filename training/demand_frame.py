@@ -349,9 +349,8 @@ def _season_back(x: np.ndarray, base: FeatureSpec, triple: tuple[str, ...]) -> n
     pooled = {same, earlier} <= set(base.pooled)
     if not (base.pooling and pooled):
         return own
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shape = column(ITEM_PREFIX + same) / column(ITEM_PREFIX + earlier)
-    shaped = column(earlier) * shape
+    with np.errstate(divide="ignore", invalid="ignore"):  # no item sales then: own week below
+        shaped = column(earlier) * (column(ITEM_PREFIX + same) / column(ITEM_PREFIX + earlier))
     mixed = (1.0 - base.pooling) * own + base.pooling * shaped
     return np.where(np.isfinite(shaped), mixed, own)
 
