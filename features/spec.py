@@ -255,6 +255,11 @@ class FeatureSpec:
         return bool(self.aligned_events) and lag >= season and lag % season == 0
 
     @property
+    def _event_drift(self) -> int:
+        """Periods an aligned lag may read away from its plain lag, either way."""
+        return -(-MAX_EVENT_DRIFT_DAYS // self.frequency.days) + self.event_window
+
+    @property
     def categorical_features(self) -> tuple[str, ...]:
         """Integer-coded columns to pass as LightGBM `categorical_feature`."""
         return self.encodings
@@ -271,8 +276,7 @@ class FeatureSpec:
         reads = [*self.lags, *(r.oldest for r in self.rolling)]
         if any(self.is_aligned(k) for k in self.lags):
             # An aligned lag may read up to the event's drift (+ window) further back.
-            drift = -(-MAX_EVENT_DRIFT_DAYS // self.frequency.days) + self.event_window
-            reads.append(max(k for k in self.lags if self.is_aligned(k)) + drift)
+            reads.append(max(k for k in self.lags if self.is_aligned(k)) + self._event_drift)
         if "price_ratio" in self.price_features:
             reads.append(self.price_window)
         if "price_change" in self.price_features or "promo_lag1" in self.promo_features:
@@ -293,6 +297,15 @@ class FeatureSpec:
         """
         if horizon < 1:
             raise ValueError(f"horizon must be >= 1; got {horizon}")
+        nearest = min((k for k in self.lags if self.is_aligned(k)), default=None)
+        if nearest is not None and nearest - self._event_drift < horizon:
+            # An aligned lag may read this much closer than its plain lag: past the origin.
+            raise ValueError(
+                f"a horizon of {horizon} periods is too long for lags aligned on "
+                f"{list(self.aligned_events)}: lag {nearest} may read "
+                f"{self._event_drift} periods closer; use a horizon under "
+                f"{nearest - self._event_drift + 1} or drop aligned_events"
+            )
         extra = horizon - 1
         lags = [k + extra for k in self.lags]
         if self.version >= ANCHORED_FROM:

@@ -120,3 +120,13 @@ def test_aligned_lags_widen_the_history_kept() -> None:
     assert aligned.max_lookback == 52 + 5 + 1  # 35 days of drift in weeks, plus the window
     assert "event_window" not in spec.to_dict() and "aligned_events" not in spec.to_dict()
     assert FeatureSpec.from_json(aligned.to_json()) == aligned
+
+
+def test_a_horizon_an_aligned_lag_could_read_past_is_refused() -> None:
+    spec = FeatureSpec(
+        frequency=Frequency.WEEKLY, lags=(1, 52), aligned_events=("easter",), version=2
+    )
+    assert spec.shifted(13).lags == (13, 52)  # the default weekly horizon is well inside
+    assert spec.shifted(46).lags == (46, 52)
+    with pytest.raises(ValueError, match="too long for lags aligned"):
+        spec.shifted(47)  # lag 52 may read 6 weeks closer: week 46 after the origin
