@@ -39,8 +39,9 @@ from bench.naive import naive_features
 from bench.synthetic import M5_DAYS, M5_SERIES, synthetic_chunks, synthetic_items
 from features.build import build_features, iter_feature_chunks
 from features.dataset import Frequency, infer_frequency
+from features.default_specs import default_spec
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec, default_spec
+from features.spec import FeatureSpec
 from features.store import FeatureStore, feature_manifest, fingerprint_frame
 
 __all__ = ["main"]

@@ -16,13 +16,13 @@ import pandas as pd
 from features.build import iter_feature_chunks
 from features.clean import clean_sales
 from features.dataset import Frequency
+from features.default_specs import default_spec
 from features.ingest import IngestReport, validate_dataset
 from features.loaders.errors import SourceError
 from features.plots import plot_segments
 from features.segment import segment
 from features.series_codes import SeriesCodes
 from features.sources import Source, load_source
-from features.spec import default_spec
 from features.storage import atomic_folder, load_dataset, save_ingest
 from features.store import FeatureStore, WrittenParts, feature_manifest, fingerprint_frame
 from restock.progress import progress_bar

@@ -73,8 +73,9 @@ import pandas as pd
 
 from features.build import ITEM_TOTAL, item_totals
 from features.dataset import Frequency
+from features.default_specs import default_spec
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec, default_spec
+from features.spec import FeatureSpec
 from restock.progress import progress_bar
 from training.demand_frame import (
     SERIES,

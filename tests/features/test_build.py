@@ -12,8 +12,9 @@ from bench.naive import naive_features
 from bench.synthetic import synthetic_items, synthetic_panel
 from features.build import build_features, iter_feature_chunks, output_columns
 from features.dataset import Frequency
+from features.default_specs import default_spec
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec, RollingFeature, default_spec
+from features.spec import FeatureSpec, RollingFeature
 
 NAN = np.nan
 

@@ -9,9 +9,10 @@ import pytest
 from bench.synthetic import synthetic_items, synthetic_panel
 from features.build import build_features, iter_feature_arrays, iter_feature_chunks
 from features.dataset import Frequency
+from features.default_specs import default_spec
 from features.matrix import feature_matrix
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec, RollingFeature, default_spec
+from features.spec import FeatureSpec, RollingFeature
 
 SPEC = FeatureSpec(
     frequency=Frequency.DAILY,

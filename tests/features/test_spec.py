@@ -8,13 +8,8 @@ from dataclasses import replace
 import pytest
 
 from features.dataset import Frequency
-from features.spec import (
-    ENCODINGS,
-    FeatureSpec,
-    RollingFeature,
-    default_spec,
-    min_periods,
-)
+from features.default_specs import default_spec
+from features.spec import ENCODINGS, FeatureSpec, RollingFeature, min_periods
 
 FREQUENCIES = list(Frequency)
 

@@ -12,7 +12,8 @@ import pytest
 
 from features.build import iter_feature_chunks
 from features.dataset import Frequency
-from features.spec import FeatureSpec, RollingFeature, default_spec
+from features.default_specs import default_spec
+from features.spec import FeatureSpec, RollingFeature
 from features.store import FeatureStore, feature_manifest, fingerprint_file, fingerprint_frame
 
 SPEC = FeatureSpec(

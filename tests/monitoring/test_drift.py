@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from features.build import build_features, iter_feature_chunks
-from features.spec import default_spec
+from features.default_specs import default_spec
 from features.store import FeatureStore, feature_manifest
 from monitoring.drift import DriftResult, detect_drift, load_drift_result
 from monitoring.drift_inputs import monitored_features, read_window

@@ -12,9 +12,10 @@ import pytest
 
 from features.clean import clean_sales
 from features.dataset import Frequency
+from features.default_specs import default_spec
 from features.ingest import validate_dataset
 from features.loaders.demo import DemoConfig, generate_demo
-from features.spec import CALENDAR_FEATURES, ENCODINGS, PRICE_FEATURES, PROMO_FEATURES, default_spec
+from features.spec import CALENDAR_FEATURES, ENCODINGS, PRICE_FEATURES, PROMO_FEATURES
 from serving.drivers import (
     DRIVER_GROUPS,
     StepDrivers,

@@ -13,10 +13,11 @@ import pytest
 
 from features.clean import clean_sales
 from features.dataset import Frequency
+from features.default_specs import default_spec
 from features.ingest import validate_dataset
 from features.loaders.demo import DemoConfig, generate_demo
 from features.series_codes import SeriesCodes
-from features.spec import FeatureSpec, default_spec
+from features.spec import FeatureSpec
 from serving.panel_index import PanelIndex
 from training.demand import DemandModel
 from training.demand_frame import (
