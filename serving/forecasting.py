@@ -363,8 +363,10 @@ class ForecastService:
             if k not in routes.routed_to:
                 by_start.setdefault(0 if entry is None else entry.buckets, []).append(k)
         keep = model.feature_spec.max_lookback + model.horizon + 1
+        pooled = bool(model.feature_spec.pooled)
         for start, group in by_start.items():
-            frame = _bucket_frame(model, panel.history(group, keep), start, need)
+            history = panel.history(group, keep, item_totals=pooled)
+            frame = _bucket_frame(model, history, start, need)
             values = model.score(frame)
             for k, rows in _blocks(frame).items():
                 block = frame.iloc[rows].reset_index(drop=True)
@@ -386,7 +388,8 @@ class ForecastService:
                 known=known.reset_index(drop=True),
             )
             # Full histories, as in the plan: baselines (moving averages, ETS) read them all.
-            frame = deployed.predict(panel.history(routed, None)).reset_index(drop=True)
+            history = panel.history(routed, None, item_totals=pooled)
+            frame = deployed.predict(history).reset_index(drop=True)
             values = frame[list(QUANTILE_COLUMNS)].to_numpy(dtype=np.float64)
             for k, rows in _blocks(frame).items():
                 block = frame.iloc[rows]

@@ -436,7 +436,8 @@ def test_one_series_served_from_the_panel_index_forecasts_as_in_the_whole_panel(
     weekly.to_parquet(tmp_path / "panel.parquet")
     index = PanelIndex.load(tmp_path / "panel.parquet", "v1")
     keep = model.feature_spec.max_lookback + model.horizon + 1
-    served = model.predict(index.history([("sku2", "store2")], keep))
+    assert "item_total" not in index.history([("sku2", "store2")], keep).columns  # paid on use
+    served = model.predict(index.history([("sku2", "store2")], keep, item_totals=True))
     expected = whole[(whole["sku"] == "sku2") & (whole["location"] == "store2")]
     columns = list(QUANTILE_COLUMNS)
     np.testing.assert_allclose(served[columns], expected[columns], rtol=1e-6)
