@@ -71,7 +71,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from features.build import ITEM_TOTAL, item_totals
 from features.dataset import Frequency
 from features.default_specs import default_spec
 from features.series_codes import SeriesCodes
@@ -88,6 +87,7 @@ from training.demand_frame import (
     periods_before,
     series_level,
     trim_history,
+    with_item_totals,
 )
 from training.quantiles import (
     QUANTILE_COLUMNS,
@@ -236,6 +236,7 @@ class DemandModel:
             median=median,
         )
         iterations: list[int] = []
+        panel = with_item_totals(panel, base)
         with progress_bar("training demand buckets", 2 * len(buckets), enabled=progress) as step:
             for bucket in buckets:
                 matrix = bucket_matrix(panel, base, bucket, calendar=calendar, codes=codes)
@@ -276,9 +277,7 @@ class DemandModel:
         and the features under their base names (input of `contributions`)."""
         base = self.feature_spec
         keep = base.max_lookback + self.horizon + 1
-        if base.pooled and ITEM_TOTAL not in history.columns:
-            # Summed before trimming: every location's rows at a date count, however long.
-            history = history.assign(**{ITEM_TOTAL: item_totals(history, base.target)})
+        history = with_item_totals(history, base)
         panel = extend_panel(
             trim_history(history, keep), self.frequency, self.horizon, future=future
         )

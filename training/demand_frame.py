@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from features.build import ITEM_TOTAL, build_features
+from features.build import ITEM_TOTAL, build_features, item_totals
 from features.dataset import Frequency
 from features.series_codes import SeriesCodes
 from features.spec import ITEM_PREFIX, FeatureSpec
@@ -136,6 +136,15 @@ def trim_history(history: pd.DataFrame, keep: int) -> pd.DataFrame:
     sizes = stops - first
     rows = np.arange(sizes.sum()) + np.repeat(first - (np.cumsum(sizes) - sizes), sizes)
     return history.iloc[rows]
+
+
+def with_item_totals(panel: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """The panel with its item totals (ITEM_TOTAL) when the spec pools and it has none: summed
+    once here, not by every featurising pass over it (one per bucket), and before any trimming,
+    so every location's rows at a date count."""
+    if not spec.pooled or ITEM_TOTAL in panel.columns:
+        return panel
+    return panel.assign(**{ITEM_TOTAL: item_totals(panel, spec.target)})
 
 
 def extend_panel(
