@@ -28,6 +28,7 @@ __all__ = [
     "Matrix",
     "buckets_for",
     "extend_panel",
+    "has_season",
     "horizon_for",
     "periods_before",
     "step_dates",
@@ -337,6 +338,18 @@ def series_level(x: np.ndarray, base: FeatureSpec) -> np.ndarray | None:
             level = np.where(known > 0, total / known, fallback)
     level = np.where(np.isfinite(level), level, LEVEL_FLOOR)
     return np.maximum(level, LEVEL_FLOOR)
+
+
+def has_season(x: np.ndarray, base: FeatureSpec) -> np.ndarray | None:
+    """Rows whose base reads a season back (some seasonal triple's period is known), from a
+    matrix as `series_level` takes; None when the spec sets no seasonal base."""
+    if not base.seasonal:
+        return None
+    column = _columns(x, base)
+    known = np.zeros(len(x), dtype=bool)
+    for triple in _triples(base):
+        known |= np.isfinite(column(triple[0]))
+    return known
 
 
 def _triples(base: FeatureSpec) -> list[tuple[str, ...]]:

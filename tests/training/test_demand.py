@@ -19,12 +19,13 @@ from features.loaders.demo import DemoConfig, generate_demo
 from features.series_codes import SeriesCodes
 from features.spec import FeatureSpec
 from serving.panel_index import PanelIndex
-from training.demand import DemandModel
+from training.demand import DemandModel, training_weights
 from training.demand_frame import (
     Bucket,
     bucket_matrix,
     buckets_for,
     extend_panel,
+    has_season,
     horizon_for,
     horizon_rows,
     periods_before,
@@ -423,13 +424,57 @@ def test_the_weekly_default_averages_two_seasons_partly_pooled_over_locations() 
     _assert_additive(model, frame, model.contributions(frame))
 
 
+def test_rows_without_a_season_back_train_at_a_fifth_of_the_weight() -> None:
+    """A series' first year has no season back, so its base is the plain level: those rows
+    teach corrections to another base and weigh 0.2; censored rows keep their half on top."""
+    weekly = _weekly_panel()
+    weekly["censored"] = np.arange(len(weekly)) % 10 == 0
+    spec = default_spec(Frequency.WEEKLY)
+    codes = SeriesCodes.from_panel(weekly)
+    matrix = bucket_matrix(weekly, spec, Bucket(1, 4), calendar=None, codes=codes)
+    seasoned = has_season(matrix.x, spec)
+    assert seasoned is not None
+    first_year = (matrix.frame["date"] < pd.Timestamp("2021-01-01")).to_numpy()
+    np.testing.assert_array_equal(seasoned, ~first_year)
+    censored = matrix.frame["censored"].to_numpy()
+    expected = np.where(censored, 0.5, 1.0) * np.where(seasoned, 1.0, 0.2)
+    np.testing.assert_allclose(training_weights(matrix, spec), expected)
+    plain = _no_base()
+    matrix = bucket_matrix(weekly, plain, Bucket(1, 4), calendar=None, codes=codes)
+    assert has_season(matrix.x, plain) is None
+    np.testing.assert_allclose(training_weights(matrix, plain), np.where(censored, 0.5, 1.0))
+
+
+def test_p50_over_a_seasonal_base_is_the_point_forecast(model: DemandModel) -> None:
+    """A seasonal base's large counts have a mean close to their median, and its calibration
+    window is another season: P50 is the point forecast there, the residual median elsewhere."""
+    weekly = _weekly_panel()
+    seasonal = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
+    assert seasonal.median == "point" and model.median == "residual"
+    frame = seasonal.prediction_frame(weekly)
+    x = frame[list(seasonal.feature_names)].to_numpy(dtype=np.float32)
+    point = np.concatenate([seasonal.mean(b, x[frame["bucket"].to_numpy() == b]) for b in range(2)])
+    order = np.argsort(frame["bucket"].to_numpy(), kind="stable")
+    out = seasonal.score(frame)[order]
+    p10, p50, p90 = (out[:, QUANTILE_COLUMNS.index(q)] for q in ("p10", "p50", "p90"))
+    inside = (p10 <= point) & (point <= p90)  # sorting per row keeps those in place
+    assert inside.mean() > 0.9
+    np.testing.assert_allclose(p50[inside], point[inside], rtol=1e-6)
+    forced = DemandModel.fit(
+        weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10, median="residual"
+    )
+    assert forced.median == "residual"
+
+
 def test_one_series_served_from_the_panel_index_forecasts_as_in_the_whole_panel(
     tmp_path: Path,
 ) -> None:
     """Pooled features need every location's sales: serving's index carries the item totals,
     so one series' slice forecasts exactly what the plan's whole-panel predict does."""
     one = _weekly_panel()
-    two = one.assign(location="store2", demand=(one["demand"] * 2).astype(np.float32))
+    # Another weekly shape at the second store, so the item's total is not a copy of a series.
+    noise = np.random.default_rng(3).uniform(0.5, 1.5, len(one))
+    two = one.assign(location="store2", demand=(one["demand"] * 2 * noise).astype(np.float32))
     weekly = pd.concat([one, two], ignore_index=True)
     model = DemandModel.fit(weekly, Frequency.WEEKLY, params=FAST, num_boost_round=10)
     whole = model.predict(weekly)
