@@ -181,3 +181,25 @@ def test_history_with_a_gap_is_refused() -> None:
     panel = _panel(_series("s", np.ones(10), "2024-01-01", "D").drop(index=4))
     with pytest.raises(ValueError, match="dense cleaned panel"):
         baseline_forecasts(panel, horizon=3, frequency=Frequency.DAILY, methods=("tsb",))
+
+
+def test_mstl_follows_a_seasonal_series_and_short_ones_fall_back() -> None:
+    weeks = np.arange(156)
+    season = 100 + 40 * np.sin(2 * np.pi * weeks / 52)
+    panel = _panel(
+        _series("three_years", season + 0.5 * weeks, "2011-01-07", "W-FRI"),
+        _series("one_year", 60 + np.arange(60.0) % 52, "2011-01-07", "W-FRI"),
+    )
+    out = baseline_forecasts(panel, horizon=13, frequency=Frequency.WEEKLY, methods=("mstl",))
+    assert out.attrs["models"]["mstl"] == {
+        "MSTL(52, AutoETS ZZN trend)": 1,
+        "SeasonalNaive(52)": 1,  # 60 weeks: under the two seasons STL needs
+    }
+    # Next year's same weeks, on the trend: within a few units of the truth.
+    ahead = np.arange(156, 169)
+    truth = 100 + 40 * np.sin(2 * np.pi * ahead / 52) + 0.5 * ahead
+    np.testing.assert_allclose(_p50(out, "mstl", "three_years"), truth, atol=6.0)
+    long = 60 + np.arange(60.0) % 52
+    np.testing.assert_allclose(_p50(out, "mstl", "one_year"), long[8:21])
+    rows = out[out["sku"] == "three_years"]
+    assert (rows["p10"] <= rows["p50"]).all() and (rows["p50"] <= rows["p90"]).all()
