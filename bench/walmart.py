@@ -5,8 +5,11 @@
 - restock: the rolling-origin backtest (`training.backtest.run_backtest`) on restock's own
   ingest and cleaning of the data, the model refitted per fold (up to `--rounds` trees, early
   stopped); `restock_lgbm` is the model alone, `restock_routed` the model with its segment
-  routes (what serving runs). Its routing candidates are seasonal naive, moving average, Croston
-  and TSB (AutoETS is run once, below, as a peer, not a second time inside the backtest).
+  routes and its combination with MSTL (`training.blend`, the weight chosen on the folds before
+  each one; what serving runs). Its routing candidates are seasonal naive, moving average,
+  Croston and TSB (AutoETS is run once, below, as a peer, not a second time inside the
+  backtest); its MSTL member is restock's own (`training.baselines`, on its cleaned panel), not
+  the peer's rows.
 - peers, on the protocol's model input (`bench.walmart_protocol`): statsforecast
   SeasonalNaive(52), AutoETS(52, "ZZA"), MSTL(52) with an AutoETS trend, and mlforecast +
   LightGBM (lags 1-4 and 52, rolling means 4 and 13 of lag 1, week of year, store and dept as
@@ -115,7 +118,12 @@ def _restock(
             **{q: frame[q].to_numpy(dtype=np.float64) for q in ("p10", "p50", "p90")},
         }
     )
-    info = {"quarantined": report.quarantined, "routes": result.routes}
+    info = {
+        "quarantined": report.quarantined,
+        "routes": result.routes,
+        "blends": [b.describe() if b else "model alone" for b in result.fold_blends],
+        "blend": result.blend.describe() if result.blend else "model alone",
+    }
     return out, info
 
 
@@ -228,6 +236,9 @@ def run(
             for c, fb in info["fallback"].items()
         ),
         f"restock routes chosen on all folds: {restock_info['routes'] or 'none'}",
+        "restock_routed's combination per fold (chosen on the folds before it, the first on a "
+        f"warm-up fold 13 weeks earlier): {'; '.join(restock_info['blends'])}; chosen on all "
+        f"folds (what serving would run): {restock_info['blend']}",
     ]
     wall = Table(
         "wall time (all folds)",

@@ -292,7 +292,7 @@ class ForecastService:
             drivers = more if drivers is None else drivers.extend(more)
             self._drivers.put(key, drivers)
         assert drivers is not None
-        return explain_steps(
+        explanation = explain_steps(
             drivers,
             sku=fc.sku,
             location=fc.location,
@@ -302,6 +302,11 @@ class ForecastService:
             top=top,
             frequency=fc.frequency,
         )
+        if forecaster.blend is None:
+            return explanation
+        # The drivers explain the model's mean; the served quantiles are the combination's.
+        note = f"; the served forecast is {forecaster.blend.describe()}"
+        return replace(explanation, summary=explanation.summary + note)
 
     def importance(self) -> tuple[int, tuple[GroupImportance, ...]]:
         """The champion's version and its gain share per driver group, largest first."""
@@ -368,6 +373,10 @@ class ForecastService:
             history = panel.history(group, keep, item_totals=pooled)
             frame = _bucket_frame(model, history, start, need)
             values = model.score(frame)
+            if forecaster.blend is not None:
+                # The blend member (a per-series decomposition) reads whole histories.
+                full = panel.history(group, None, item_totals=False)
+                values = forecaster.combine_rows(full, frame, values)
             for k, rows in _blocks(frame).items():
                 block = frame.iloc[rows].reset_index(drop=True)
                 new = _steps(block, values[rows])
@@ -385,6 +394,7 @@ class ForecastService:
                 routes=forecaster.routes,
                 min_history=forecaster.min_history,
                 thresholds=forecaster.thresholds,
+                blend=forecaster.blend,
                 known=known.reset_index(drop=True),
             )
             # Full histories, as in the plan: baselines (moving averages, ETS) read them all.

@@ -21,6 +21,7 @@ from features.series_codes import SeriesCodes
 from restock.progress import progress_bar
 from restock.settings import SegmentationThresholds
 from training.baselines import DEFAULT_METHODS, baseline_forecasts
+from training.blend import Blend, apply_blend, blend_members, choose_blend
 from training.demand import DemandModel
 from training.demand_frame import horizon_for
 from training.metrics import score, series_scales
@@ -38,8 +39,9 @@ __all__ = [
 ]
 
 MODEL_METHOD = "restock_lgbm"
-# The model with short / intermittent classes routed to the baseline that won them on earlier
-# folds (`training.routing`); on the first fold it equals the model.
+# The model combined with its blend member at the weight earlier folds chose
+# (`training.blend`), with short / intermittent classes routed to the baseline that won them on
+# earlier folds (`training.routing`); without a warm-up fold, on the first fold it is the model.
 ROUTED_METHOD = "restock_routed"
 # The registered champion, scored on the folds it was not trained on (gate: same rows).
 CHAMPION_METHOD = "champion"
@@ -58,6 +60,9 @@ class BacktestConfig:
     # An extra fold one horizon before the first origin, scored only to choose the first
     # fold's routes, so every reported fold of `restock_routed` is routed out of sample.
     routing_warmup: bool = True
+    # Methods the model's median may be combined with (`training.blend`), forecast beside the
+    # baselines; None: the frequency's own (`blend_members`: MSTL for weekly data).
+    blend_with: tuple[str, ...] | None = None
     # The current champion, scored as `champion` on the folds it has not seen (origin on or
     # after `incumbent_trained_until`), so the gate compares both on the same rows.
     incumbent: Incumbent | None = None
@@ -87,6 +92,10 @@ class BacktestResult:
     min_history: int = 0
     # Per-series scales of the latest fold (what pooled scores divide by).
     scales: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The combination chosen on all folds (None: the model alone): what inference applies.
+    blend: Blend | None = None
+    # The combination each reported fold's `restock_routed` used, chosen on the folds before it.
+    fold_blends: list[Blend | None] = field(default_factory=list)
 
     def overall(self) -> pd.DataFrame:
         """One row per method over all segments, best MASE first."""
@@ -189,10 +198,14 @@ def run_backtest(
     codes = codes or SeriesCodes.from_panel(panel)
     thresholds = thresholds or SegmentationThresholds()
     min_history = config.min_history or 2 * horizon
+    members = blend_members(frequency) if config.blend_with is None else config.blend_with
+    methods = (*config.baselines, *(m for m in members if m not in config.baselines))
     scored: list[pd.DataFrame] = []
     per_fold: list[pd.DataFrame] = []
     scales_all: list[pd.DataFrame] = []
     routes: dict[str, str] = {}
+    blend: Blend | None = None
+    fold_blends: list[Blend | None] = []
     classes = pd.DataFrame()
     evidence: list[pd.DataFrame] = []  # scored rows routes are chosen from (warm-up included)
     warmup = _warmup_origin(panel, frequency, origins[0], horizon, min_history)
@@ -211,16 +224,17 @@ def run_backtest(
             )
             forecast = model.predict(history).assign(method=MODEL_METHOD)
             baselines = baseline_forecasts(
-                history, horizon=horizon, frequency=frequency, methods=config.baselines
+                history, horizon=horizon, frequency=frequency, methods=methods
             )
             forecasts = pd.concat([forecast, baselines], ignore_index=True)
+            combined = pd.concat(
+                [apply_blend(forecasts, blend, model=MODEL_METHOD), baselines], ignore_index=True
+            )
             # Classes from this fold's history only; routes from earlier folds only.
             classes = route_classes(
                 history, segment(history, frequency, thresholds), min_history=min_history
             )
-            routed = apply_routes(
-                forecasts, classes, routes, model=MODEL_METHOD, name=ROUTED_METHOD
-            )
+            routed = apply_routes(combined, classes, routes, model=MODEL_METHOD, name=ROUTED_METHOD)
             forecasts = pd.concat([forecasts, routed], ignore_index=True)
             unseen = config.incumbent_trained_until is None or (
                 origin >= pd.Timestamp(config.incumbent_trained_until)
@@ -246,7 +260,10 @@ def run_backtest(
                 per_fold.append(table.assign(fold=fold, origin=origin))
                 scored.append(merged.assign(fold=fold, origin=origin))
                 scales_all.append(scales.assign(fold=fold))
-            routes = choose_routes(pd.concat(evidence, ignore_index=True), model=MODEL_METHOD)
+                fold_blends.append(blend)
+            seen = pd.concat(evidence, ignore_index=True)
+            routes = choose_routes(seen, model=MODEL_METHOD)
+            blend = choose_blend(seen, model=MODEL_METHOD, members=members)
             advance(1)
     everything = pd.concat(scored, ignore_index=True)
     pooled = _pooled(everything, pd.concat(scales_all, ignore_index=True), segments)
@@ -261,6 +278,8 @@ def run_backtest(
             routed_to=classes["route_class"].map(routes).fillna(MODEL_METHOD)
         ),
         min_history=min_history,
+        blend=blend,
+        fold_blends=fold_blends,
         scales=pd.concat(scales_all, ignore_index=True).pipe(
             lambda f: f[f["fold"] == f["fold"].max()].drop(columns="fold")
         ),

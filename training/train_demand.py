@@ -147,6 +147,7 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
         routes=dict(backtest.routes),
         min_history=backtest.min_history,
         thresholds=settings.segmentation,
+        blend=backtest.blend,
     )
     head = backtest.head_to_head(ROUTED_METHOD)
     overall = backtest.overall().drop(index=CHAMPION_METHOD, errors="ignore")
@@ -173,6 +174,7 @@ def train_demand(settings: Settings, *, progress: bool = False) -> ModelOutcome:
                 "origins": ",".join(str(o.date()) for o in backtest.origins),
                 "routes": json.dumps(backtest.routes, sort_keys=True),
                 "min_history": backtest.min_history,
+                "blend": "none" if backtest.blend is None else backtest.blend.describe(),
             },
             metrics={
                 f"{method}.{name}": value

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import mlflow
@@ -33,6 +34,7 @@ from serving.forecasting import (
 from serving.model_store import ModelStatus, ModelStore, ServedModel
 from tests.training.constant_model import ConstantModel
 from training.backtest import MODEL_METHOD
+from training.blend import Blend
 from training.demand import DemandModel
 from training.pyfuncs import DemandPyfunc, plain_columns
 from training.quantiles import QUANTILE_COLUMNS
@@ -149,6 +151,27 @@ def test_a_short_horizon_is_the_start_of_the_full_one(
     assert [s.date for s in full.steps] == [
         (origin + pd.Timedelta(days=d)).date() for d in range(1, H + 1)
     ]
+
+
+def test_a_blended_champion_serves_the_plans_combined_forecast(
+    home: Settings, forecaster: RoutedForecaster, panel: pd.DataFrame, plan: SeriesForecasts
+) -> None:
+    blended = replace(forecaster, blend=Blend("mstl", 0.4))
+    combined = forecast_series(blended, panel, drivers=False)
+    service = ForecastService(FixedModels(_served(blended)), home)
+    index, before = combined.index(), plan.index()
+    for sku, location in _own(plan)[:3] + _routed(plan)[:1]:
+        week = service.forecast(sku, location, horizon=7)  # first bucket, then extended
+        full = service.forecast(sku, location)
+        assert week.steps == full.steps[:7]
+        np.testing.assert_allclose(
+            _values(full), combined.quantiles[index[(sku, location)]], rtol=1e-12
+        )
+    sku, location = _own(plan)[0]
+    moved = combined.quantiles[index[(sku, location)]] - plan.quantiles[before[(sku, location)]]
+    assert np.abs(moved).max() > 0, "the member moves the model's forecast"
+    explained = service.explain(sku, location, top=2)
+    assert explained.summary.endswith("the served forecast is 60% model + 40% mstl")
 
 
 def test_a_batch_keeps_the_order_asked(service: ForecastService, plan: SeriesForecasts) -> None:
