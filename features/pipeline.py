@@ -258,4 +258,5 @@ def run_features(settings: Settings) -> FeaturesReport:
             progress=settings.show_progress,
         )
         plan.store.write(plan.key, chunks, dict(plan.manifest))
+    plan.store.prune(settings.feature_store_keep, protect=(plan.key,))
     return features_report(plan)

@@ -22,6 +22,7 @@ import pandas as pd
 from features.dataset import Dataset, Frequency
 from features.ingest import IngestReport
 from features.loaders.errors import SourceError
+from features.stale import STALE_AFTER, remove_stale
 from restock.home import HomePaths
 
 __all__ = [
@@ -60,6 +61,8 @@ class atomic_folder:  # noqa: N801 - used as a context manager, reads like `with
 
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        # A killed earlier write of this target left its temporary (or set-aside) folder.
+        remove_stale(self.target.parent, f".{self.target.name}.", stale_after=STALE_AFTER)
         self.tmp.mkdir()
         return self.tmp
 

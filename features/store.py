@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.spec import FeatureSpec
+from features.stale import STALE_AFTER, remove_stale
 
 __all__ = [
     "FeatureStore",
@@ -258,6 +259,42 @@ class FeatureStore:
             for p in self.root.iterdir()
             if not p.name.startswith(".") and (p / MANIFEST).is_file()
         )
+
+    def prune(
+        self,
+        keep: int,
+        *,
+        protect: Iterable[str] = (),
+        stale_after: dt.timedelta = STALE_AFTER,
+        now: dt.datetime | None = None,
+    ) -> list[str]:
+        """Remove complete entries older than the `keep` newest, except `protect` (the entry a
+        build just settled on, which may be an old one reused) and the newest entry of each
+        feature spec (drift checks read the champion's, whose spec may not be the latest), and
+        temporary folders no write has touched for `stale_after` (a killed build's).
+        Returns the names removed, oldest first.
+
+        An entry is renamed aside before it is deleted, so it leaves `keys()` in one step and a
+        reader that already opened its parts keeps reading them (POSIX keeps open files)."""
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1 entry (the newest); got {keep}")
+        if not self.root.is_dir():
+            return []
+        entries = sorted(((self.manifest(k)["created_at"], k) for k in self.keys()), reverse=True)
+        kept = {k for _, k in entries[:keep]} | set(protect)
+        specs: set[str] = set()
+        for _, k in entries:  # newest first: the first of each spec is its newest
+            spec = str(self.manifest(k).get("spec_fingerprint"))
+            if spec not in specs:
+                specs.add(spec)
+                kept.add(k)
+        removed = [k for _, k in reversed(entries) if k not in kept]
+        for key in removed:
+            aside = self.root / f"{_TMP_PREFIX}removed-{key}-{uuid.uuid4().hex[:8]}"
+            os.replace(self.path(key), aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        removed += remove_stale(self.root, _TMP_PREFIX, stale_after=stale_after, now=now)
+        return removed
 
     def latest(self) -> str | None:
         """The most recently created entry, or None when the store is empty."""

@@ -85,6 +85,7 @@ def _partitioned_features(settings: Settings) -> FeaturesReport:
         plan.store.discard(staging)
         raise
     plan.store.commit(plan.key, staging, written, dict(plan.manifest))
+    plan.store.prune(settings.feature_store_keep, protect=(plan.key,))
     return features_report(plan)
 
 

@@ -296,6 +296,12 @@ class Settings(BaseSettings):
     feature_chunk_series: int = Field(
         500, ge=1, description="series per chunk when building features (bounds peak memory)"
     )
+    feature_store_keep: int = Field(
+        3,
+        ge=1,
+        description="feature store entries kept after a build (newest; plus the newest of each "
+        "spec, which drift checks read)",
+    )
     anomaly_mad_k: float = Field(
         5.0, gt=0, description="robust z-score beyond which a non-promo period is an anomaly"
     )

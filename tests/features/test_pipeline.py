@@ -14,7 +14,7 @@ from features.pipeline import run_features, run_ingest
 from features.sources import Source
 from features.storage import load_dataset
 from features.store import FeatureStore
-from restock.settings import Settings
+from restock.settings import DemoSettings, Settings
 from tests.shared_data import needs_shared_data, shared_data_dir
 
 
@@ -86,3 +86,17 @@ def test_weekly_series_off_its_weekday_is_a_clear_error(settings: Settings) -> N
     run_ingest(settings, Source.CSV, folder)
     with pytest.raises(SourceError, match="cannot clean the sales of 'in': weekly sales"):
         run_features(settings)
+
+
+def test_rebuilding_on_new_data_keeps_the_store_to_its_setting(settings: Settings) -> None:
+    settings = settings.model_copy(update={"feature_store_keep": 1})
+    keys = []
+    for hidden in (7, 0):  # a week of sales arrives: new data, a new entry
+        week = settings.model_copy(update={"demo": DemoSettings(hidden_days=hidden)})
+        run_ingest(week, Source.DEMO, None, demo_size="tiny")
+        keys.append(run_features(week).store_key)
+    assert keys[0] != keys[1]
+    assert FeatureStore(settings.paths.feature_store).keys() == [keys[1]]
+    # The same data again reuses its entry, which the pruning never removes.
+    again = run_features(settings)
+    assert again.store_key == keys[1] and len(_store_frame(settings, keys[1])) == again.rows

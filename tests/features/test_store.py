@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +187,39 @@ def test_fingerprint_file_is_blake2b_of_the_bytes(tmp_path: Path) -> None:
     path.write_bytes(payload)
     assert fingerprint_file(path) == hashlib.blake2b(payload, digest_size=20).hexdigest()
     assert fingerprint_file(path, block=7) == fingerprint_file(path)
+
+
+def _age(path: Path, hours: float) -> None:
+    """Make a folder and its files look last modified `hours` ago."""
+    old = time.time() - hours * 3600
+    for p in [path, *path.iterdir()]:
+        os.utime(p, (old, old))
+
+
+def test_prune_keeps_the_newest_the_protected_and_each_specs_newest(tmp_path: Path) -> None:
+    store = FeatureStore(tmp_path)
+    other_spec = FeatureSpec(**{**SPEC.__dict__, "lags": (1, 14)})
+    champion = write(store, panel(seed=0), other_spec)  # the only entry of its spec
+    reused = write(store, panel(seed=1))
+    middle = write(store, panel(seed=2))
+    newest = [write(store, panel(seed=s)) for s in (3, 4)]
+    removed = store.prune(2, protect=(reused,))
+    assert removed == [middle]
+    assert set(store.keys()) == {champion, reused, *newest}
+    assert store.read(champion).shape[0] > 0  # what is kept still reads whole
+    assert store.prune(2, protect=(reused,)) == []  # nothing more to do
+    with pytest.raises(ValueError, match="at least 1"):
+        store.prune(0)
+
+
+def test_prune_removes_only_stale_temporary_folders(tmp_path: Path) -> None:
+    store = FeatureStore(tmp_path)
+    key = write(store, panel())
+    killed = store.stage("dead")
+    (killed / "part-000-00000.parquet").write_bytes(b"half")
+    running = store.stage("alive")  # a build writing right now
+    _age(killed, hours=7)
+    removed = store.prune(3)
+    assert removed == [killed.name]
+    assert running.is_dir() and not killed.exists()
+    assert store.keys() == [key]

@@ -4,8 +4,10 @@ kill -9 at any instant relies on (tests/reliability/test_killed_ingest.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,21 @@ def test_the_target_never_goes_missing_during_swaps(tmp_path: Path) -> None:
         watcher.join()
     assert missing == []
     assert _contents(target) == {"a.txt": "299", "b.txt": "299"}
+
+
+def test_the_next_write_removes_what_a_killed_one_left(tmp_path: Path) -> None:
+    target = tmp_path / "ingested"
+    with atomic_folder(target) as folder:
+        _write(folder, "first")
+    killed = tmp_path / ".ingested.tmp-deadbeef"  # SIGKILL between mkdir and the swap
+    killed.mkdir()
+    (killed / "sales.parquet").write_text("half")
+    running = tmp_path / ".ingested.tmp-0badf00d"  # another ingest writing right now
+    running.mkdir()
+    old = time.time() - 7 * 3600
+    for p in (killed / "sales.parquet", killed):
+        os.utime(p, (old, old))
+    with atomic_folder(target) as folder:
+        _write(folder, "second")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ingested.tmp-0badf00d", "ingested"]
+    assert _contents(target) == {"a.txt": "second", "b.txt": "second"}
