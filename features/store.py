@@ -280,11 +280,12 @@ class FeatureStore:
             raise ValueError(f"keep must be at least 1 entry (the newest); got {keep}")
         if not self.root.is_dir():
             return []
-        entries = sorted(((self.manifest(k)["created_at"], k) for k in self.keys()), reverse=True)
+        manifests = {k: self.manifest(k) for k in self.keys()}  # one read per entry
+        entries = sorted(((m["created_at"], k) for k, m in manifests.items()), reverse=True)
         kept = {k for _, k in entries[:keep]} | set(protect)
         specs: set[str] = set()
         for _, k in entries:  # newest first: the first of each spec is its newest
-            spec = str(self.manifest(k).get("spec_fingerprint"))
+            spec = str(manifests[k].get("spec_fingerprint"))
             if spec not in specs:
                 specs.add(spec)
                 kept.add(k)
