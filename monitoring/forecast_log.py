@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from restock.engines import open_engine
 
 __all__ = [
     "QUANTILE_COLUMNS",
@@ -146,13 +147,7 @@ class ForecastLog:
     """The forecast log of one database: `record`, `read`, `origins`, `prune`."""
 
     def __init__(self, database: str | Engine) -> None:
-        if isinstance(database, Engine):
-            self._engine = database
-        else:
-            url = make_url(database)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(url)
+        self._engine = open_engine(database)
         self._ready = False
 
     def _ensure_table(self) -> None:

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from orders.domain import (
@@ -41,6 +40,7 @@ from orders.models import LineRow, OrderRow, PlanRow, ReviewRow
 from orders.rows import as_utc, order_line, order_row, review_values, summary_fields
 from orders.schema import ensure_schema
 from orders.validation import validate_plan
+from restock.engines import open_engine
 from restock.home import HomePaths
 from training.alias_history import default_database_url
 
@@ -84,13 +84,7 @@ class PurchaseOrderQueue:
     """The PO queue of one database: save plans, list and read POs, summarise plans."""
 
     def __init__(self, database: str | Engine) -> None:
-        if isinstance(database, Engine):
-            self._engine = database
-        else:
-            url = make_url(database)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(url)
+        self._engine = open_engine(database)
         self._ready = False
 
     @classmethod

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from planning.override_errors import InvalidOverride, OverrideConflict, UnknownOverride
 from planning.override_record import Override, _instant, _problems, _utc
+from restock.engines import open_engine
 
 __all__ = ["OverrideBase", "Overrides"]
 
@@ -84,13 +84,7 @@ class Overrides:
     """
 
     def __init__(self, database: str | Engine) -> None:
-        if isinstance(database, Engine):
-            self._engine = database
-        else:
-            url = make_url(database)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(url)
+        self._engine = open_engine(database)
         self._ready = False
 
     def _ensure_table(self, session: Session | None = None) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from restock.engines import open_engine
 from serving.audit_chain import GENESIS_HASH, _normalise, event_hash
 from serving.audit_lock import _lock, _lock_head
 from serving.audit_tables import _HEAD_ID, AuditEvent, _create_tables, _event, _EventRow, _HeadRow
@@ -28,13 +28,7 @@ class AuditLog:
     """The audit log of one database: `record` events, read them with `events`, `verify` them."""
 
     def __init__(self, database: str | Engine) -> None:
-        if isinstance(database, Engine):
-            self._engine = database
-        else:
-            url = make_url(database)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(url)
+        self._engine = open_engine(database)
         self._ready = False
 
     @property

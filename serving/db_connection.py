@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
+
+from restock.engines import open_engine
 
 __all__ = ["DatabaseUnavailable", "connect", "engine_for", "shown_url"]
 
@@ -43,9 +44,7 @@ def engine_for(database: str | Engine) -> tuple[Engine, bool]:
         ) from None
     shown = url.render_as_string(hide_password=True)
     try:
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(url), True
+        return open_engine(url), True
     except OSError as error:
         raise DatabaseUnavailable(f"cannot create the folder of {shown}: {error}; {_FIX}") from None
     except (ImportError, sa.exc.NoSuchModuleError) as error:

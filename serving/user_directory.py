@@ -13,13 +13,13 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from restock.engines import open_engine
 from serving.audit_log import AuditLog
 from serving.roles import Principal, Role, parse_roles
 from serving.security import (
@@ -68,13 +68,7 @@ class UserDirectory:
         audit: AuditLog | None = None,
         scrypt: ScryptParams = DEFAULT_SCRYPT,
     ) -> None:
-        if isinstance(database, Engine):
-            self._engine = database
-        else:
-            url = make_url(database)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(url)
+        self._engine = open_engine(database)
         self._audit = audit
         self._scrypt = scrypt
         self._ready = False

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Literal, get_args
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from restock.engines import open_engine
 from restock.home import HomePaths
 
 __all__ = [
@@ -119,13 +119,7 @@ class AliasHistory:
     """The alias history of one database: `append` a move, `read` moves oldest first."""
 
     def __init__(self, database: str | Engine) -> None:
-        if isinstance(database, Engine):
-            self._engine = database
-        else:
-            url = make_url(database)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(url)
+        self._engine = open_engine(database)
         self._ready = False
 
     @classmethod
